@@ -1,0 +1,39 @@
+// Package ssmapi is the Systems Manager operation table: AmazonSSM.* over
+// awsJson1_1, wire shapes converted to and from the ssm domain. Each feature
+// has its own file (parameters.go, documents.go, …).
+package ssmapi
+
+import (
+	"github.com/stewardhq/steward/gateway"
+	"github.com/stewardhq/steward/protocol"
+	"github.com/stewardhq/steward/ssm"
+)
+
+// Deps are the domain services the SSM API serves.
+type Deps struct {
+	Parameters *ssm.Parameters
+	Documents  *ssm.Documents
+	Tags       *ssm.Tags
+}
+
+// Service returns the SSM operation table.
+func Service(d Deps) *gateway.Service {
+	var ops []gateway.Op
+	ops = append(ops, parameterOps(d.Parameters)...)
+	ops = append(ops, documentOps(d.Documents)...)
+	ops = append(ops, tagOps(d.Tags)...)
+	return &gateway.Service{
+		Name:        "ssm",
+		SigningName: "ssm",
+		Accepts:     gateway.JSON,
+		Wire: protocol.Service{
+			TargetPrefix:   "AmazonSSM",
+			JSONVersion:    "1.1",
+			ShapeNamespace: "com.amazonaws.ssm",
+		},
+		Errors: map[string]gateway.ErrorInfo{
+			ssm.CodeInternalServerError: {Status: 500, Server: true},
+		},
+		Ops: gateway.Ops(ops...),
+	}
+}
