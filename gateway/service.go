@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/stewardhq/steward/protocol"
 )
@@ -49,6 +50,9 @@ type Op struct {
 	Name string
 	New  func() any
 	Call func(ctx context.Context, in any) (any, error)
+	// In and Out are the wire-shape types, for shape checks against the
+	// AWS models.
+	In, Out reflect.Type
 }
 
 // Handle builds an Op from a typed handler. The handler receives the decoded
@@ -57,6 +61,8 @@ type Op struct {
 func Handle[I, O any](name string, f func(context.Context, *I) (*O, error)) Op {
 	return Op{
 		Name: name,
+		In:   reflect.TypeFor[I](),
+		Out:  reflect.TypeFor[O](),
 		New:  func() any { return new(I) },
 		Call: func(ctx context.Context, in any) (any, error) {
 			out, err := f(ctx, in.(*I))

@@ -303,29 +303,22 @@ func asciiSpace(c byte) bool {
 }
 
 // headerValues returns the values of the header with the given lowercase
-// name: from its canonical key, else from any key equal to it ignoring case
-// (requests built in-process may carry those).
+// name. Like http.Header.Get it looks only under the canonical form of the
+// name, which is how net/http stores every header it reads.
 func headerValues(h http.Header, name string) []string {
 	var buf [maxHeaderNameLen]byte
-	if len(name) <= len(buf) {
-		k := buf[:len(name)]
-		upper := true
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if upper && 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			k[i] = c
-			upper = c == '-'
-		}
-		if v, ok := h[string(k)]; ok {
-			return v
-		}
+	if len(name) > len(buf) {
+		return nil
 	}
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			return v
+	k := buf[:len(name)]
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
 		}
+		k[i] = c
+		upper = c == '-'
 	}
-	return nil
+	return h[string(k)]
 }

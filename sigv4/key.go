@@ -2,7 +2,9 @@ package sigv4
 
 import (
 	"crypto/sha256"
+	"maps"
 	"sync"
+	"sync/atomic"
 )
 
 // maxCachedKeys bounds the signing-key cache. A key serves one access key,
@@ -12,10 +14,12 @@ const maxCachedKeys = 1024
 
 // keyCache maps "AKID/date/region/service" to the derived signing key and
 // the secret it was derived from, so a changed secret is never served a
-// stale key.
+// stale key. Readers load the current map without locking; a writer copies
+// it, adds its key and publishes the copy (misses are rare: one per key,
+// scope and day).
 type keyCache struct {
-	mu sync.RWMutex
-	m  map[string]cachedKey
+	mu sync.Mutex // serialises writers
+	m  atomic.Pointer[map[string]cachedKey]
 }
 
 type cachedKey struct {
@@ -35,20 +39,30 @@ func (c *keyCache) signingKey(secret string, s *Signature) [32]byte {
 	k = append(k, '/')
 	k = append(k, s.Service...)
 
-	c.mu.RLock()
-	e, ok := c.m[string(k)]
-	c.mu.RUnlock()
-	if ok && e.secret == secret {
-		return e.key
+	if m := c.m.Load(); m != nil {
+		if e, ok := (*m)[string(k)]; ok && e.secret == secret {
+			return e.key
+		}
 	}
 	key := deriveKey(secret, s.Date, s.Region, s.Service)
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCachedKeys {
-		c.m = make(map[string]cachedKey)
+	defer c.mu.Unlock()
+	var next map[string]cachedKey
+	if old := c.m.Load(); old != nil && len(*old) < maxCachedKeys {
+		next = maps.Clone(*old)
+	} else {
+		next = make(map[string]cachedKey)
 	}
-	c.m[string(k)] = cachedKey{secret: secret, key: key}
-	c.mu.Unlock()
+	next[string(k)] = cachedKey{secret: secret, key: key}
+	c.m.Store(&next)
 	return key
+}
+
+func (c *keyCache) len() int {
+	if m := c.m.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
 }
 
 func deriveKey(secret, date, region, service string) [32]byte {

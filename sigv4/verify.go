@@ -49,6 +49,11 @@ type Verifier struct {
 // (PresignExpired); the key (UnknownKey, or Lookup's own error); the
 // declared payload hash and then the signature (Mismatch).
 //
+// A path with empty, "." or ".." segments verifies against its normalised
+// form as well as its literal one (botocore signs the first, aws-sdk-go-v2
+// the second), so whatever routes on the path must not give such segments a
+// meaning the normalised path lacks.
+//
 // On success it returns the parsed Signature; the caller still has to check
 // SecurityToken for session credentials.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte, service string) (*Signature, error) {

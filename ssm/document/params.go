@@ -27,14 +27,15 @@ var baseTypes = map[string]string{
 	"Integer": "Integer", "StringMap": "StringMap", "MapList": "MapList",
 }
 
+// automationTypes are the resource types AWS documents for runbook
+// parameters ("Creating input parameters that populate AWS resources").
 var automationTypes = map[string]string{
 	"AWS::EC2::Instance::Id":       "String",
 	"List<AWS::EC2::Instance::Id>": "StringList",
-	"AWS::IAM::Role::Arn":          "String",
 	"AWS::S3::Bucket::Name":        "String",
 	"List<AWS::S3::Bucket::Name>":  "StringList",
-	"AWS::EC2::Image::Id":          "String",
-	"List<AWS::EC2::Image::Id>":    "StringList",
+	"AWS::IAM::Role::Arn":          "String",
+	"List<AWS::IAM::Role::Arn>":    "StringList",
 }
 
 // validateParameters checks the parameters object:
@@ -128,8 +129,12 @@ func validateParameter(docType string, p path, def *node) error {
 			allowed = append(allowed, a.text)
 		}
 	}
-	var pattern *regexp.Regexp
+	var (
+		pattern     *regexp.Regexp
+		patternText string
+	)
 	if ap := def.get("allowedPattern"); ap != nil {
+		patternText = ap.text
 		// Compile the pattern alone first: wrapping could hide a stray ")(".
 		if _, err := regexp.Compile(ap.text); err != nil {
 			return contentError(p.key("allowedPattern"), "is not a valid regular expression: %v", err)
@@ -140,7 +145,7 @@ func validateParameter(docType string, p path, def *node) error {
 	if dv == nil || dv.kind == kindNull || (dv.kind == kindString && ssmDefault.MatchString(dv.text)) {
 		return nil
 	}
-	c := defaultCheck{p: p.key("default"), typ: t.text, allowed: allowed, pattern: pattern, limits: limits}
+	c := defaultCheck{p: p.key("default"), typ: t.text, allowed: allowed, pattern: pattern, limits: limits, patternText: patternText}
 	return c.check(base, dv)
 }
 
@@ -151,6 +156,8 @@ type defaultCheck struct {
 	allowed []string
 	pattern *regexp.Regexp
 	limits  map[string]int
+
+	patternText string // as written, for messages
 }
 
 func (c defaultCheck) check(base string, dv *node) error {
@@ -217,7 +224,7 @@ func (c defaultCheck) text(p path, s string, isString bool) error {
 		}
 	}
 	if c.pattern != nil && !c.pattern.MatchString(s) {
-		return contentError(p, "%q does not match allowedPattern", s)
+		return contentError(p, "%q does not match allowedPattern %s", s, c.patternText)
 	}
 	if isString {
 		return c.chars(p, s)

@@ -189,13 +189,16 @@ func (p *jsonParser) value(tok json.Token, depth int) (*node, error) {
 }
 
 // syntax turns a decoder error into AWS's "JSON not well-formed" message.
+// The streaming decoder reports some offsets relative to the value it was
+// reading, so the position comes from a whole-input check (json.Unmarshal
+// validates the full text first and counts from its start).
 func (p *jsonParser) syntax(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return p.errorAt(int64(len(p.src)), "unexpected end of JSON input")
+	}
 	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		return p.errorAt(int64(se.Offset)-1, se.Error())
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return p.errorAt(int64(len(p.src)), "unexpected end of input")
+	if errors.As(json.Unmarshal([]byte(p.src), new(json.RawMessage)), &se) {
+		return p.errorAt(se.Offset-1, se.Error())
 	}
 	return p.errorAt(p.dec.InputOffset(), err.Error())
 }

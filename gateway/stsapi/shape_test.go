@@ -1,0 +1,9 @@
+package stsapi
+
+import (
+	"testing"
+
+	"github.com/stewardhq/steward/gateway/shapecheck"
+)
+
+func TestShapesMatchBotocore(t *testing.T) { shapecheck.Check(t, Service(), "sts") }
