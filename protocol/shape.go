@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,8 +47,7 @@ type Shape struct {
 	// structures flattened in place.
 	Fields []Field
 
-	byName  map[string]int
-	byQuery map[string]int
+	byName map[string]int // member name → index, for wide structures
 }
 
 // Field is one member of a structure.
@@ -79,23 +79,6 @@ func (s *Shape) FieldIndex(name string) int {
 	}
 	for i := range s.Fields {
 		if s.Fields[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// QueryFieldIndex returns the index in s.Fields of the member whose awsQuery
-// name is name, or -1.
-func (s *Shape) QueryFieldIndex(name string) int {
-	if s.byQuery != nil {
-		if i, ok := s.byQuery[name]; ok {
-			return i
-		}
-		return -1
-	}
-	for i := range s.Fields {
-		if s.Fields[i].QueryName == name && !s.Fields[i].NoQuery {
 			return i
 		}
 	}
@@ -304,12 +287,8 @@ func (b *shapeBuilder) fields(s *Shape, t reflect.Type, index []int) error {
 	}
 	if index == nil && len(s.Fields) > linearLookup {
 		s.byName = make(map[string]int, len(s.Fields))
-		s.byQuery = make(map[string]int, len(s.Fields))
-		for i := len(s.Fields) - 1; i >= 0; i-- {
-			s.byName[s.Fields[i].Name] = i
-			if !s.Fields[i].NoQuery {
-				s.byQuery[s.Fields[i].QueryName] = i
-			}
+		for i, f := range s.Fields {
+			s.byName[f.Name] = i
 		}
 	}
 	return nil
@@ -558,4 +537,26 @@ func QueryErrorHeader(f *Fault) string {
 		return code + ";Sender"
 	}
 	return code + ";Receiver"
+}
+
+// DateHeader formats the HTTP Date header, once per second rather than once
+// per response. The zero value is ready to use.
+type DateHeader struct {
+	last atomic.Pointer[stampedDate]
+}
+
+type stampedDate struct {
+	unix int64
+	text string
+}
+
+// Format returns now as an HTTP date (RFC 1123, GMT).
+func (d *DateHeader) Format(now time.Time) string {
+	sec := now.Unix()
+	if p := d.last.Load(); p != nil && p.unix == sec {
+		return p.text
+	}
+	p := &stampedDate{unix: sec, text: now.UTC().Format(http.TimeFormat)}
+	d.last.Store(p)
+	return p.text
 }

@@ -1,18 +1,18 @@
 // Package awsjson is the codec of the AWS JSON protocols, awsJson1_0 (SQS,
 // CloudWatch) and awsJson1_1 (SSM, EventBridge, CloudWatch Logs).
 //
-// Requests are a JSON object of the input shape, read by a small scanner
-// driven by the shape's plan (protocol.ShapeOf) rather than by encoding/json,
+// Requests are a JSON object of the input shape, read in one pass by a small
+// scanner driven by the shape's plan (protocol.ShapeOf, built once per type),
 // so that timestamps (epoch seconds or ISO-8601), non-finite floats ("NaN")
-// and base64 blobs are read the AWS way in one pass. Responses are written by
-// the same plans into pooled buffers. The two versions differ only in the
+// and base64 blobs are read the AWS way; encoding/json is only asked to
+// unquote strings that carry escapes. Responses are written by the same
+// plans into pooled buffers. The two versions differ only in the
 // Content-Type and in the error __type: the bare shape name for 1.1, the
 // absolute shape id for 1.0.
 package awsjson
 
 import (
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -27,6 +27,7 @@ type Codec struct {
 	name        string
 	contentType []string
 	bufs        sync.Pool // *[]byte
+	date        protocol.DateHeader
 }
 
 var _ protocol.Codec = (*Codec)(nil)
@@ -70,7 +71,7 @@ func (c *Codec) WriteResult(w http.ResponseWriter, requestID string, svc *protoc
 	}
 	*bp = b
 	h := w.Header()
-	setHeaders(h, c.contentType, requestID, len(b))
+	setHeaders(h, c.date.Format(time.Now()), c.contentType, requestID, len(b))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 }
@@ -97,7 +98,7 @@ func (c *Codec) WriteError(w http.ResponseWriter, requestID string, svc *protoco
 	*bp = b
 
 	h := w.Header()
-	setHeaders(h, c.contentType, requestID, len(b))
+	setHeaders(h, c.date.Format(time.Now()), c.contentType, requestID, len(b))
 	h["X-Amzn-Errortype"] = []string{f.Code}
 	if svc.QueryCompatible {
 		h["X-Amzn-Query-Error"] = []string{protocol.QueryErrorHeader(f)}
@@ -140,10 +141,10 @@ func (c *Codec) putBuf(bp *[]byte) {
 
 // setHeaders sets the headers every response carries. The three computed
 // values share one backing array to keep allocations down.
-func setHeaders(h http.Header, contentType []string, requestID string, n int) {
+func setHeaders(h http.Header, date string, contentType []string, requestID string, n int) {
 	vals := make([]string, 3)
 	vals[0] = requestID
-	vals[1] = time.Now().UTC().Format(http.TimeFormat)
+	vals[1] = date
 	vals[2] = strconv.Itoa(n)
 	h["Content-Type"] = contentType
 	h["X-Amzn-Requestid"] = vals[0:1:1]
@@ -158,11 +159,4 @@ func internalFault() *protocol.Fault {
 		Message:   "An internal error occurred.",
 		Status:    http.StatusInternalServerError,
 	}
-}
-
-// valueOf returns the reflect value and plan of a wire-shape value.
-func valueOf(x any) (reflect.Value, *protocol.Shape, error) {
-	v := reflect.ValueOf(x)
-	s, err := protocol.ShapeOf(v.Type())
-	return v, s, err
 }

@@ -41,6 +41,7 @@ type Codec struct {
 	wellformed cbor.DecMode
 	document   cbor.DecMode
 	bufs       sync.Pool // *[]byte
+	date       protocol.DateHeader
 }
 
 var _ protocol.Codec = (*Codec)(nil)
@@ -64,7 +65,12 @@ func New() *Codec {
 	if err != nil {
 		panic("rpcv2cbor: " + err.Error()) // the options above are constants
 	}
+	// Documents (interface members) hold plain JSON-like values only: string
+	// keys, int64 integers, no tags. Smithy RPC v2 CBOR has no document type;
+	// these are for Steward's own loosely typed members.
 	opts.DefaultMapType = reflectMapStringAny
+	opts.TagsMd = cbor.TagsForbidden
+	opts.IntDec = cbor.IntDecConvertSignedOrFail
 	doc, err := opts.DecMode()
 	if err != nil {
 		panic("rpcv2cbor: " + err.Error())
@@ -96,7 +102,7 @@ func (c *Codec) WriteResult(w http.ResponseWriter, requestID string, svc *protoc
 	}
 	*bp = b
 	h := w.Header()
-	setHeaders(h, requestID, len(b))
+	setHeaders(h, c.date.Format(time.Now()), requestID, len(b))
 	if len(b) > 0 {
 		h["Content-Type"] = contentType
 	}
@@ -149,7 +155,7 @@ func (c *Codec) WriteError(w http.ResponseWriter, requestID string, svc *protoco
 	*bp = b
 
 	h := w.Header()
-	setHeaders(h, requestID, len(b))
+	setHeaders(h, c.date.Format(time.Now()), requestID, len(b))
 	h["Content-Type"] = contentType
 	if svc.QueryCompatible {
 		h["X-Amzn-Query-Error"] = []string{protocol.QueryErrorHeader(f)}
@@ -166,10 +172,10 @@ func (c *Codec) putBuf(bp *[]byte) {
 
 // setHeaders sets the headers every response carries. The computed values
 // share one backing array to keep allocations down.
-func setHeaders(h http.Header, requestID string, n int) {
+func setHeaders(h http.Header, date string, requestID string, n int) {
 	vals := make([]string, 3)
 	vals[0] = requestID
-	vals[1] = time.Now().UTC().Format(http.TimeFormat)
+	vals[1] = date
 	vals[2] = strconv.Itoa(n)
 	h["Smithy-Protocol"] = smithyProtocol
 	h["X-Amzn-Requestid"] = vals[0:1:1]

@@ -97,8 +97,11 @@ func (e *encoder) value(s *protocol.Shape, v reflect.Value) {
 		e.b = appendHead(e.b, majorUint, v.Uint())
 	case protocol.KindFloat:
 		if s.Bits == 32 {
-			e.b = append(e.b, cborFloat32)
-			e.b = binary.BigEndian.AppendUint32(e.b, math.Float32bits(float32(v.Float())))
+			bits := math.Float32bits(float32(v.Float()))
+			if math.IsNaN(v.Float()) {
+				bits = 0x7fc00000 // the one quiet NaN, whatever payload Go carried
+			}
+			e.b = binary.BigEndian.AppendUint32(append(e.b, cborFloat32), bits)
 		} else {
 			e.b = appendFloat64(e.b, v.Float())
 		}
@@ -217,7 +220,11 @@ func appendInt(b []byte, n int64) []byte {
 }
 
 func appendFloat64(b []byte, f float64) []byte {
-	return binary.BigEndian.AppendUint64(append(b, cborFloat64), math.Float64bits(f))
+	bits := math.Float64bits(f)
+	if math.IsNaN(f) {
+		bits = 0x7ff8000000000000 // the one quiet NaN, whatever payload Go carried
+	}
+	return binary.BigEndian.AppendUint64(append(b, cborFloat64), bits)
 }
 
 // appendText appends s as a text string, invalid UTF-8 replaced.
