@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strings"
 
@@ -70,8 +71,9 @@ type Gateway struct {
 	json10, json11, xml, cbor protocol.Codec
 }
 
-// New builds a Gateway.
-func New(cfg Config) *Gateway {
+// New builds a Gateway. It fails when an operation's wire shape cannot be
+// encoded, so wiring mistakes show at startup rather than as a 500.
+func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		log:       cfg.Logger,
 		creds:     cfg.Credentials,
@@ -102,6 +104,16 @@ func New(cfg Config) *Gateway {
 		Now: clock.Now,
 	}
 	for _, s := range cfg.Services {
+		for _, op := range s.Ops {
+			for _, t := range []reflect.Type{op.In, op.Out} {
+				if t == nil {
+					continue
+				}
+				if _, err := protocol.ShapeOf(t); err != nil {
+					return nil, fmt.Errorf("gateway: %s.%s: %w", s.Name, op.Name, err)
+				}
+			}
+		}
 		if s.Accepts&JSON != 0 {
 			g.byTarget[s.Wire.TargetPrefix] = s
 		}
@@ -116,7 +128,7 @@ func New(cfg Config) *Gateway {
 			g.query = append(g.query, s)
 		}
 	}
-	return g
+	return g, nil
 }
 
 // call is one request in flight.

@@ -51,7 +51,7 @@ func mutate(r *rand.Rand, b []byte) []byte {
 			}
 		case 1:
 			i := r.IntN(len(out) + 1)
-			ins := []byte{"{}[]\",:=&%.0123456789-eE\\ntfu"[r.IntN(30)]}
+			ins := []byte{"{}[]\",:=&%.0123456789-eE\\ntfu"[r.IntN(29)]}
 			out = append(out[:i], append(ins, out[i:]...)...)
 		case 2:
 			if len(out) > 0 {

@@ -94,7 +94,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	gw := gateway.New(gateway.Config{
+	gw, err := gateway.New(gateway.Config{
 		Services: []*gateway.Service{
 			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags}),
 			stsapi.Service(),
@@ -105,6 +105,9 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Logger:      s.log,
 		Internal:    internal,
 	})
+	if err != nil {
+		return err
+	}
 
 	s.ln, err = net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
