@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,9 @@ type DB struct {
 
 	mu      sync.RWMutex
 	rebound map[string]string
+
+	stmts  sync.Map // query -> *sql.Stmt prepared on the read pool
+	nstmts atomic.Int64
 }
 
 // New wraps open pools. read may equal write.
@@ -56,8 +60,14 @@ func New(write, read *sql.DB, d Dialect) *DB {
 // Dialect returns the database's dialect.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
-// Close closes both pools.
+var errCacheFull = errors.New("statement cache full")
+
+// Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -81,10 +91,16 @@ func (db *DB) q(query string) string {
 	}
 	r = rebind(query)
 	db.mu.Lock()
-	db.rebound[query] = r
+	if len(db.rebound) < maxRebound {
+		db.rebound[query] = r
+	}
 	db.mu.Unlock()
 	return r
 }
+
+// maxRebound bounds the rebind cache; dynamically built queries past it are
+// rebound each time (cheap) rather than remembered.
+const maxRebound = 4096
 
 func rebind(query string) string {
 	var b strings.Builder
@@ -168,14 +184,47 @@ func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// Query runs a read query on the read pool.
+// Query runs a read query on the read pool. Statements are prepared once and
+// reused (parsing SQL costs more than running a point query).
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return db.read.QueryContext(ctx, db.q(query), args...)
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return db.read.QueryContext(ctx, db.q(query), args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
-// QueryRow runs a single-row read query on the read pool.
+// QueryRow runs a single-row read query on the read pool, like Query.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.read.QueryRowContext(ctx, db.q(query), args...)
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		// Let database/sql report the preparation error through Row.Scan.
+		return db.read.QueryRowContext(ctx, db.q(query), args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// maxPrepared bounds the statement cache; queries built dynamically (filters)
+// beyond it run unprepared.
+const maxPrepared = 512
+
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if db.nstmts.Load() >= maxPrepared {
+		return nil, errCacheFull
+	}
+	st, err := db.read.PrepareContext(context.WithoutCancel(ctx), db.q(query))
+	if err != nil {
+		return nil, err
+	}
+	db.nstmts.Add(1)
+	if actual, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return actual.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // Exec runs a single write statement outside an explicit transaction.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ func benchGetParameterCmd() *cobra.Command {
 		clients  int
 		duration time.Duration
 		database string
+		profile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "get-parameter",
@@ -55,12 +57,24 @@ func benchGetParameterCmd() *cobra.Command {
 				return err
 			}
 			defer s.Close(context.Background())
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return benchGetParameter(cmd.Context(), cmd.OutOrStdout(), s, clients, duration)
 		},
 	}
 	cmd.Flags().IntVarP(&clients, "clients", "c", 16, "concurrent clients")
 	cmd.Flags().DurationVarP(&duration, "duration", "d", 10*time.Second, "how long to run")
 	cmd.Flags().StringVar(&database, "database", "", "database URL (default: SQLite in a temp dir)")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole process (server and clients) to this file")
 	return cmd
 }
 

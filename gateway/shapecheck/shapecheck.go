@@ -5,7 +5,9 @@
 package shapecheck
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,21 +44,37 @@ var modelDirs = []string{
 	"/usr/lib/python3/dist-packages/awscli/botocore/data",
 }
 
-// Find returns the newest model file for a service (its botocore directory
-// name, e.g. "ssm"), or "" when none is installed.
+// Find returns the model file for a service (its botocore directory name,
+// e.g. "ssm") from the newest botocore on the machine (the pip one before
+// Debian's), or "" when none is installed.
 func Find(service string) string {
-	var found []string
 	for _, d := range modelDirs {
-		m, _ := filepath.Glob(filepath.Join(d, service, "*", "service-2.json"))
-		found = append(found, m...)
+		for _, name := range []string{"service-2.json.gz", "service-2.json"} {
+			m, _ := filepath.Glob(filepath.Join(d, service, "*", name))
+			if len(m) > 0 {
+				sort.Strings(m)
+				return m[len(m)-1]
+			}
+		}
 	}
-	if len(found) == 0 {
-		return ""
+	return ""
+}
+
+func readModel(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(found, func(i, j int) bool {
-		return filepath.Base(filepath.Dir(found[i])) < filepath.Base(filepath.Dir(found[j]))
-	})
-	return found[len(found)-1]
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	}
+	return io.ReadAll(r)
 }
 
 // Check verifies svc's shapes against the model for botocoreName. It skips
@@ -67,7 +85,7 @@ func Check(t *testing.T, svc *gateway.Service, botocoreName string) {
 	if path == "" {
 		t.Skipf("no botocore model for %s on this machine", botocoreName)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readModel(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,11 @@
+package ssmapi
+
+import (
+	"testing"
+
+	"github.com/stewardhq/steward/gateway/shapecheck"
+)
+
+// TestShapesMatchBotocore checks every SSM wire shape against the botocore
+// model on the machine: member names, nesting and types.
+func TestShapesMatchBotocore(t *testing.T) { shapecheck.Check(t, Service(Deps{}), "ssm") }
