@@ -190,3 +190,18 @@ func (in *instance) stop() {
 	_, _ = in.run("pg_ctl", "-D", filepath.Join(in.dir, "data"), "-m", "immediate", "-w", "stop")
 	_ = os.RemoveAll(in.dir)
 }
+
+// Dump returns a plain-text pg_dump of the database at url (schema and data),
+// for tests that look at what is really stored.
+func Dump(t testing.TB, url string) []byte {
+	t.Helper()
+	bin, err := findBin()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	out, err := exec.Command(filepath.Join(bin, "pg_dump"), "--no-owner", url).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	return out
+}
