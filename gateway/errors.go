@@ -24,7 +24,9 @@ type wireCode struct {
 
 // genericErrors are the common errors every AWS service returns, keyed by the
 // code domain and gateway code use. Source: the AWS "Common Errors" pages and
-// wire-protocols.md §7, §9.
+// wire-protocols.md §7, §9. A query body that cannot be decoded is
+// InvalidQueryParameter ("The AWS query string is malformed or does not adhere
+// to AWS standards"); one without Action is MissingAction.
 var genericErrors = map[string]wireCode{
 	codeMissingAuth:                {"MissingAuthenticationTokenException", 400, "MissingAuthenticationToken", 403, false},
 	"IncompleteSignature":          {"IncompleteSignatureException", 400, "IncompleteSignature", 400, false},

@@ -257,7 +257,7 @@ func (g *Gateway) route(r *http.Request, body []byte, c *call) error {
 		if r.Header.Get("Authorization") == "" && r.URL.Query().Get("X-Amz-Signature") == "" {
 			return &steward.Error{Code: codeMissingAuth, Message: "Missing Authentication Token", Status: 403}
 		}
-		return &steward.Error{Code: steward.CodeInvalidAction, Message: "Could not determine the service and operation of the request."}
+		return &steward.Error{Code: "MissingAction", Message: "The request must contain the parameter Action."}
 	}
 	c.op = action
 	if sig, err := sigv4.Parse(r); err == nil {
