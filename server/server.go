@@ -14,11 +14,16 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/stewardhq/steward/agent"
+	"github.com/stewardhq/steward/agentproto"
+	"github.com/stewardhq/steward/fleet"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/cloudwatchapi"
 	"github.com/stewardhq/steward/gateway/ssmapi"
+	"github.com/stewardhq/steward/gateway/stewardapi"
 	"github.com/stewardhq/steward/gateway/stsapi"
 	"github.com/stewardhq/steward/iam"
 	"github.com/stewardhq/steward/keyring"
@@ -40,6 +45,9 @@ type Server struct {
 	db    *sqlstore.DB
 	keys  *iam.Keys
 	admin *iam.AccessKey
+
+	hub      *fleet.Hub
+	commands *ssm.Commands
 
 	ln   net.Listener
 	http *http.Server
@@ -84,19 +92,39 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if err := docs.InstallBuiltins(ctx); err != nil {
 		return err
 	}
+	// A deregistered node's undelivered invocations end Undeliverable.
+	var cmds *ssm.Commands
+	nodes := ssm.NewNodes(s.db, env, ssm.WithLatestAgentVersion(agent.Version),
+		ssm.OnNodeDeregistered(func(ctx context.Context, id string) error { return cmds.NodeDeregistered(ctx, id) }))
 	tags := ssm.NewTags(s.db, map[string]func(context.Context, string) error{
-		"Parameter": params.Exists,
-		"Document":  docs.Exists,
+		"Parameter":       params.Exists,
+		"Document":        docs.Exists,
+		"ManagedInstance": nodes.Exists,
 	})
+	// Run Command and the agent channel need each other: the engine wakes the
+	// hub's held polls, the hub calls the engine. wake breaks the cycle.
+	wake := &wakeForwarder{}
+	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log})
+	s.commands = cmds
+	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Clock: s.cfg.Clock, Logger: s.log})
+	wake.hub.Store(s.hub)
+	if err := s.commands.Open(ctx); err != nil {
+		return err
+	}
+	if err := s.hub.Open(ctx); err != nil {
+		return err
+	}
 
 	internal := http.NewServeMux()
+	internal.Handle(agentproto.PathPrefix, s.hub)
 	internal.HandleFunc("GET /_steward/health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	gw, err := gateway.New(gateway.Config{
 		Services: []*gateway.Service{
-			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags}),
+			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands}),
+			stewardapi.Service(s.commands),
 			stsapi.Service(),
 			cloudwatchapi.Service(),
 		},
@@ -130,18 +158,30 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	return nil
 }
 
-// Close stops accepting requests, lets in-flight ones finish (until ctx ends)
-// and closes the stores.
+// Close stops accepting requests, answers held agent polls, lets in-flight
+// requests finish (until ctx ends), stops the background loops and closes the
+// stores.
 func (s *Server) Close(ctx context.Context) error {
 	var err error
+	if s.hub != nil {
+		err = s.hub.Close(ctx)
+	}
 	if s.http != nil {
-		err = s.http.Shutdown(ctx)
+		err = errors.Join(err, s.http.Shutdown(ctx))
 		s.wg.Wait()
 	}
 	return errors.Join(err, s.closeStores())
 }
 
 func (s *Server) closeStores() error {
+	if s.hub != nil {
+		_ = s.hub.Close(context.Background())
+		s.hub = nil
+	}
+	if s.commands != nil {
+		_ = s.commands.Close()
+		s.commands = nil
+	}
 	if s.db == nil {
 		return nil
 	}
@@ -212,6 +252,16 @@ func (s *Server) ensureAdmin(ctx context.Context) (*iam.AccessKey, error) {
 		}
 	}
 	return k, nil
+}
+
+// wakeForwarder is the ssm.Notifier handed to Run Command before the hub
+// exists.
+type wakeForwarder struct{ hub atomic.Pointer[fleet.Hub] }
+
+func (w *wakeForwarder) Wake(nodeIDs ...string) {
+	if h := w.hub.Load(); h != nil {
+		h.Wake(nodeIDs...)
+	}
 }
 
 // credentials adapts iam.Keys to the gateway.

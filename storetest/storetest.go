@@ -22,6 +22,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Outbox", testOutbox},
 		{"Parameters", testParameters},
 		{"Documents", testDocuments},
+		{"Nodes", testNodes},
+		{"Commands", testCommands},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

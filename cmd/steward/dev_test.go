@@ -88,7 +88,8 @@ func TestDevCommandsWorkAsPasted(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: pasted commands failed: %v\n%s", cli, err, out)
 		}
-		if !strings.Contains(string(out), `"Value": "s3cr3t"`) || !strings.Contains(string(out), "AWS-RunShellScript") {
+		if !strings.Contains(string(out), `"Value": "s3cr3t"`) || !strings.Contains(string(out), "AWS-RunShellScript") ||
+			!strings.Contains(string(out), `"Status": "Success"`) || !strings.Contains(string(out), "Linux") || !strings.Contains(string(out), `"PingStatus": "Online"`) {
 			t.Errorf("%s: unexpected output:\n%s", cli, out)
 		}
 	}

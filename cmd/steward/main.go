@@ -32,7 +32,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(serverCmd(), devCmd(), versionCmd(), benchCmd())
+	root.AddCommand(serverCmd(), devCmd(), versionCmd(), benchCmd(), commandCmd())
 	return root
 }
 
@@ -73,7 +73,7 @@ Environment:
   STEWARD_KEYRING                                    keyring JSON instead of <data>/keyring`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fromEnv(&cfg)
-			return run(cmd, cfg, nil)
+			return run(cmd, cfg, false)
 		},
 	}
 	serverFlags(cmd, &cfg, "127.0.0.1:4580", "/var/lib/steward")
@@ -90,15 +90,17 @@ func devCmd() *cobra.Command {
 			if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 				cfg.DataDir = abs
 			}
-			return run(cmd, cfg, printDevHelp)
+			return run(cmd, cfg, true)
 		},
 	}
 	serverFlags(cmd, &cfg, "127.0.0.1:4580", ".steward")
 	return cmd
 }
 
-// run opens the server, calls ready, and serves until SIGINT or SIGTERM.
-func run(cmd *cobra.Command, cfg server.Config, ready func(*cobra.Command, *server.Server)) error {
+// run opens the server and serves until SIGINT or SIGTERM. In dev mode it
+// also runs a local agent registered as a managed node and prints how to use
+// it all.
+func run(cmd *cobra.Command, cfg server.Config, dev bool) error {
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -109,18 +111,31 @@ func run(cmd *cobra.Command, cfg server.Config, ready func(*cobra.Command, *serv
 	if err := s.Open(ctx); err != nil {
 		return err
 	}
-	if ready != nil {
-		ready(cmd, s)
+	var local *devAgent
+	agentCtx, stopAgent := context.WithCancel(context.Background())
+	defer stopAgent()
+	if dev {
+		if local, err = startDevAgent(agentCtx, s, cfg.Logger); err != nil {
+			_ = s.Close(context.Background())
+			return err
+		}
+		printDevHelp(cmd, s, local.nodeID)
 	}
 	<-ctx.Done()
 	stop()
 	cfg.Logger.Info("shutting down")
+	if local != nil {
+		stopAgent()
+		if err := local.wait(); err != nil {
+			cfg.Logger.Warn("local agent", "err", err)
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.Close(shutdownCtx)
 }
 
-func printDevHelp(cmd *cobra.Command, s *server.Server) {
+func printDevHelp(cmd *cobra.Command, s *server.Server, node string) {
 	c := s.Config()
 	ep := s.URL()
 	fmt.Fprintf(cmd.OutOrStdout(), `
@@ -131,6 +146,7 @@ Steward is running.
   account      %[3]s
   credentials  %[4]s   (profile "default")
   data         %[5]s
+  local node   %[6]s   (this machine, through an in-process steward agent)
 
 Paste these into a shell:
 
@@ -139,7 +155,11 @@ Paste these into a shell:
   aws --endpoint-url %[1]s ssm put-parameter --name /demo/db-password --type SecureString --value 's3cr3t' --overwrite
   aws --endpoint-url %[1]s ssm get-parameter --name /demo/db-password --with-decryption
   aws --endpoint-url %[1]s ssm list-documents --filters Key=Owner,Values=Amazon
+  aws --endpoint-url %[1]s ssm describe-instance-information
+  CMD=$(aws --endpoint-url %[1]s ssm send-command --document-name AWS-RunShellScript --targets Key=InstanceIds,Values=%[6]s --parameters commands='uname -a' --query Command.CommandId --output text)
+  aws --endpoint-url %[1]s ssm wait command-executed --command-id $CMD --instance-id %[6]s
+  aws --endpoint-url %[1]s ssm get-command-invocation --command-id $CMD --instance-id %[6]s
 
 Stop with Ctrl-C.
-`, ep, c.Region, c.AccountID, s.CredentialsFile(), c.DataDir)
+`, ep, c.Region, c.AccountID, s.CredentialsFile(), c.DataDir, node)
 }

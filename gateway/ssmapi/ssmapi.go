@@ -14,6 +14,8 @@ type Deps struct {
 	Parameters *ssm.Parameters
 	Documents  *ssm.Documents
 	Tags       *ssm.Tags
+	Nodes      *ssm.Nodes
+	Commands   *ssm.Commands
 }
 
 // Service returns the SSM operation table.
@@ -22,6 +24,8 @@ func Service(d Deps) *gateway.Service {
 	ops = append(ops, parameterOps(d.Parameters)...)
 	ops = append(ops, documentOps(d.Documents)...)
 	ops = append(ops, tagOps(d.Tags)...)
+	ops = append(ops, nodeOps(d.Nodes)...)
+	ops = append(ops, commandOps(d.Commands)...)
 	return &gateway.Service{
 		Name:        "ssm",
 		SigningName: "ssm",
