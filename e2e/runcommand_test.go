@@ -211,7 +211,7 @@ func TestTimeoutAndCancelKillTheProcessTree(t *testing.T) {
 	c := ssm.NewFromConfig(cfg)
 
 	marker := uniqueSleep(1)
-	cmd := send(t, c, &ssm.SendCommandInput{InstanceIds: []string{agent.NodeID}, Parameters: map[string][]string{"executionTimeout": {"2"}}}, "sleep "+marker)
+	cmd := send(t, c, &ssm.SendCommandInput{InstanceIds: []string{agent.NodeID}, Parameters: map[string][]string{"executionTimeout": {"5"}}}, "sleep "+marker) // the agent floors timeouts at 5 s
 	got := waitCommand(t, c, aws.ToString(cmd.CommandId), time.Minute)
 	inv := invocations(t, c, aws.ToString(cmd.CommandId))[agent.NodeID]
 	if got.Status != types.CommandStatusTimedOut || inv.Status != types.CommandInvocationStatusTimedOut || aws.ToString(inv.StatusDetails) != "ExecutionTimedOut" {

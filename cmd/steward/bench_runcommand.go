@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ func benchRunCommandCmd() *cobra.Command {
 	var (
 		agents   int
 		database string
+		profile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run-command",
@@ -45,11 +47,12 @@ func benchRunCommandCmd() *cobra.Command {
 				return err
 			}
 			defer s.Close(context.Background())
-			return benchRunCommand(cmd.Context(), cmd.OutOrStdout(), s, agents)
+			return benchRunCommand(cmd.Context(), cmd.OutOrStdout(), s, agents, profile)
 		},
 	}
 	cmd.Flags().IntVarP(&agents, "agents", "n", 1000, "simulated agents")
 	cmd.Flags().StringVar(&database, "database", "", "database URL (default: SQLite in a temp dir)")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the send-to-done phase to this file")
 	return cmd
 }
 
@@ -86,7 +89,7 @@ func (a *simAgent) call(ctx context.Context, path string, in, out any) error {
 	return nil
 }
 
-func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int) error {
+func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int, profile string) error {
 	admin := s.Admin()
 	client := ssm.NewFromConfig(aws.Config{
 		Region:       s.Config().Region,
@@ -180,6 +183,17 @@ func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int
 	}
 	time.Sleep(500 * time.Millisecond) // let every agent settle into its long poll
 
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	sendAt.Store(&t0)
 	sc, err := client.SendCommand(ctx, &ssm.SendCommandInput{
