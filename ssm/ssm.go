@@ -1,6 +1,6 @@
-// Package ssm is the Systems Manager domain: Parameter Store, documents, and
-// (in later issues) Run Command, State Manager, Maintenance Windows and
-// Automation. It owns the types, their validation and the AWS rules, and
+// Package ssm is the Systems Manager domain: Parameter Store, documents,
+// activations and managed nodes, Run Command, and (in later issues) State
+// Manager, Maintenance Windows and Automation. It owns the types, their validation and the AWS rules, and
 // declares the store interfaces it needs; it imports no transport and no SQL.
 //
 // Every error it returns is a *steward.Error carrying the SSM error code.

@@ -206,6 +206,7 @@ func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int
 	if err != nil {
 		return fmt.Errorf("send command: %w", err)
 	}
+	sendTook := time.Since(t0)
 	select {
 	case <-allDone:
 	case <-time.After(2 * time.Minute):
@@ -235,6 +236,7 @@ func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int
 		}
 		return delivery[int(float64(len(delivery)-1)*p)].Round(time.Microsecond)
 	}
+	fmt.Fprintf(out, "  send       SendCommand answered in %s\n", sendTook.Round(time.Millisecond))
 	fmt.Fprintf(out, "  results    all %d results accepted %s after SendCommand\n", n, resultsIn.Round(time.Millisecond))
 	fmt.Fprintf(out, "  command    status %s, observed %s after SendCommand\n", status, allSuccess.Round(time.Millisecond))
 	fmt.Fprintf(out, "  delivery   p50 %s  p99 %s  max %s (SendCommand call to poll answer)\n", pct(0.5), pct(0.99), pct(1))
