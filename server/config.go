@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/stewardhq/steward"
 )
@@ -28,6 +29,8 @@ type Config struct {
 	// Keyring, when set (STEWARD_KEYRING), is the keyring JSON instead of the
 	// keyring file in DataDir.
 	Keyring Secret
+	// CommandRetention is how long Run Command history is kept (AWS: 30 days).
+	CommandRetention time.Duration
 
 	Logger *slog.Logger
 	Clock  steward.Clock
@@ -56,6 +59,9 @@ func (c *Config) Defaults() {
 	if c.Clock == nil {
 		c.Clock = steward.SystemClock{}
 	}
+	if c.CommandRetention == 0 {
+		c.CommandRetention = 30 * 24 * time.Hour
+	}
 }
 
 var (
@@ -73,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if !regionRE.MatchString(c.Region) {
 		return fmt.Errorf("region %q is not a region name like us-east-1", c.Region)
+	}
+	if c.CommandRetention < time.Hour {
+		return fmt.Errorf("command retention %s is shorter than an hour", c.CommandRetention)
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		return fmt.Errorf("set both STEWARD_ACCESS_KEY_ID and STEWARD_SECRET_ACCESS_KEY, or neither")

@@ -52,6 +52,7 @@ func serverFlags(cmd *cobra.Command, cfg *server.Config, defAddr, defData string
 	f.StringVar(&cfg.Database, "database", "", "database: empty for SQLite in the data directory, or a postgres:// URL")
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&cfg.AccountID, "account-id", "000000000000", "12-digit account ID used in ARNs")
+	f.DurationVar(&cfg.CommandRetention, "command-retention", 30*24*time.Hour, "how long Run Command history is kept")
 }
 
 // fromEnv fills the settings that only come from the environment.
