@@ -121,11 +121,18 @@ type Hub struct {
 	opened    bool
 }
 
-// waiter is the wake channel of a node with polls held: Wake closes it
-// (every poll of the node is released) and puts a fresh one in its place.
+// waiter is the wake of a node with polls held: Wake closes it (every poll
+// of the node is released) and puts a fresh one in its place.
 type waiter struct {
-	wake  chan struct{}
+	wake  *wakeup
 	polls int
+}
+
+// wakeup is released once, by Wake or WakeWith; msgs (set before ch is
+// closed, read-only after) are the messages WakeWith handed over.
+type wakeup struct {
+	ch   chan struct{}
+	msgs []agentproto.Message
 }
 
 type keyEntry struct {
@@ -220,24 +227,58 @@ func (h *Hub) Close(ctx context.Context) error {
 // their messages. It never blocks; a node with no poll held is skipped (it
 // finds its work at its next poll).
 func (h *Hub) Wake(nodeIDs ...string) {
+	h.wake(nil, nodeIDs)
+}
+
+// WakeWith is Wake for nodes whose new work is msgs (a command just
+// dispatched to them, committed): a released poll answers with msgs without
+// asking Work again, unless it cannot use them (see usable), in which case
+// it asks Work as after a Wake. msgs must not be changed afterwards.
+func (h *Hub) WakeWith(msgs []agentproto.Message, nodeIDs ...string) {
+	h.wake(msgs, nodeIDs)
+}
+
+func (h *Hub) wake(msgs []agentproto.Message, nodeIDs []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, id := range nodeIDs {
 		if w := h.waiters[id]; w != nil {
-			close(w.wake)
-			w.wake = make(chan struct{})
+			w.wake.msgs = msgs
+			close(w.wake.ch)
+			w.wake = &wakeup{ch: make(chan struct{})}
 		}
 	}
 }
 
+// usable reports whether a poll may answer with msgs handed over by
+// WakeWith: only command messages whose delivery deadline has not passed
+// and that the agent does not report running (Work acknowledges those).
+func (h *Hub) usable(msgs []agentproto.Message, req agentproto.PollRequest) bool {
+	if len(msgs) == 0 {
+		return false
+	}
+	now := h.clock.Now()
+	for _, m := range msgs {
+		if m.Kind != agentproto.KindCommand || m.Command == nil || !now.Before(m.Command.Deadline) {
+			return false
+		}
+		for _, r := range req.Running {
+			if r == m.CommandID {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // hold registers a poll of nodeID and returns the channel a Wake closes
 // from now on, and the function that ends the registration.
-func (h *Hub) hold(nodeID string) (<-chan struct{}, func()) {
+func (h *Hub) hold(nodeID string) (*wakeup, func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	w := h.waiters[nodeID]
 	if w == nil {
-		w = &waiter{wake: make(chan struct{})}
+		w = &waiter{wake: &wakeup{ch: make(chan struct{})}}
 		h.waiters[nodeID] = w
 	}
 	w.polls++
@@ -263,7 +304,10 @@ func (h *Hub) poll(ctx context.Context, nodeID string, req agentproto.PollReques
 	timer := time.NewTimer(h.opts.PollWait)
 	defer timer.Stop()
 	select {
-	case <-wake:
+	case <-wake.ch:
+		if h.usable(wake.msgs, req) {
+			return wake.msgs, nil
+		}
 	case <-timer.C:
 	case <-h.closing:
 	case <-ctx.Done():

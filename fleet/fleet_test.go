@@ -600,3 +600,47 @@ func TestLastSeenBatching(t *testing.T) {
 		t.Errorf("node after the poll = %+v, %v", out.Instances, err)
 	}
 }
+
+func TestPollWakeWith(t *testing.T) {
+	f := newFixture(t, nil)
+	a := f.register(t)
+	cmd := func(id string, deadline time.Time) []agentproto.Message {
+		return []agentproto.Message{{Kind: agentproto.KindCommand, CommandID: id,
+			Command: &agentproto.Command{CommandID: id, Deadline: deadline}}}
+	}
+	later := f.clock.Now().Add(time.Hour)
+
+	// The messages handed over answer the released poll: Work is not asked.
+	answer := f.pollAsync(t, context.Background(), a)
+	recv(t, f.work.polls, "Work.Poll of the held poll")
+	f.hub.WakeWith(cmd("c1", later), "mi-00000000000000000") // another node: no effect
+	f.hub.WakeWith(cmd("c1", later), a.id)
+	if got := messages(t, recv(t, answer, "the woken poll")); len(got) != 1 || got[0] != "c1" {
+		t.Errorf("woken poll = %v", got)
+	}
+	if n := len(f.work.polls); n != 0 {
+		t.Errorf("Work.Poll called %d times after WakeWith, want 0", n)
+	}
+
+	// Messages past their deadline, or a command the agent reports
+	// running: Work is asked, as after a Wake.
+	for _, tc := range []struct {
+		msgs []agentproto.Message
+		req  agentproto.PollRequest
+	}{
+		{cmd("c2", f.clock.Now()), agentproto.PollRequest{}},
+		{cmd("c2", later), agentproto.PollRequest{Running: []string{"c2"}}},
+	} {
+		body, _ := json.Marshal(tc.req)
+		header := map[string]string{agentproto.HeaderAuth: agentproto.Sign(a.key, a.id, http.MethodPost, agentproto.PathPoll, f.clock.Now(), body)}
+		answer := make(chan response, 1)
+		go func() { answer <- f.request(t, context.Background(), agentproto.PathPoll, body, header) }()
+		recv(t, f.work.polls, "Work.Poll of the held poll")
+		f.work.add(a.id, "c3")
+		f.hub.WakeWith(tc.msgs, a.id)
+		if got := messages(t, recv(t, answer, "the woken poll")); len(got) != 1 || got[0] != "c3" {
+			t.Errorf("poll woken with unusable messages = %v", got)
+		}
+		recv(t, f.work.polls, "Work.Poll after the wake")
+	}
+}

@@ -104,7 +104,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	// Run Command and the agent channel need each other: the engine wakes the
 	// hub's held polls, the hub calls the engine. wake breaks the cycle.
 	wake := &wakeForwarder{}
-	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log})
+	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log, Retention: s.cfg.CommandRetention})
 	s.commands = cmds
 	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Clock: s.cfg.Clock, Logger: s.log})
 	wake.hub.Store(s.hub)
@@ -261,6 +261,12 @@ type wakeForwarder struct{ hub atomic.Pointer[fleet.Hub] }
 func (w *wakeForwarder) Wake(nodeIDs ...string) {
 	if h := w.hub.Load(); h != nil {
 		h.Wake(nodeIDs...)
+	}
+}
+
+func (w *wakeForwarder) WakeWith(msgs []agentproto.Message, nodeIDs ...string) {
+	if h := w.hub.Load(); h != nil {
+		h.WakeWith(msgs, nodeIDs...)
 	}
 }
 

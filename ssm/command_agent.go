@@ -17,6 +17,9 @@ import (
 // and touches its own invocations: a command ID that has no invocation on
 // the node is NotFound, whatever the command is.
 
+// resultSlots is how many results are processed at once.
+const resultSlots = 2
+
 func errNotThisNode(commandID string) error {
 	return steward.Errorf(agentproto.CodeNotFound, "Command %s has no invocation on this node.", commandID)
 }
@@ -53,15 +56,11 @@ func (c *Commands) Poll(ctx context.Context, nodeID string, req agentproto.PollR
 			if !now.Before(cmd.Deadline) {
 				continue // too late to start; it times out at ExpiresAfter
 			}
-			var steps []agentproto.Step
-			if err := json.Unmarshal(cmd.Steps, &steps); err != nil {
-				return nil, steward.Internal(err)
+			m, err := c.commandMessage(cmd)
+			if err != nil {
+				return nil, err
 			}
-			msgs = append(msgs, agentproto.Message{Kind: agentproto.KindCommand, CommandID: cmd.CommandID, Command: &agentproto.Command{
-				CommandID: cmd.CommandID, DocumentName: cmd.DocumentName, DocumentVersion: cmd.DocumentVersion,
-				SchemaVersion: cmd.SchemaVersion, Steps: steps, Deadline: cmd.Deadline,
-				OutputS3Bucket: cmd.OutputS3Bucket, OutputS3Prefix: cmd.OutputS3Prefix, Region: c.env.Region,
-			}})
+			msgs = append(msgs, m)
 		case PhaseCancelling:
 			msgs = append(msgs, agentproto.Message{Kind: agentproto.KindCancel, CommandID: cmd.CommandID})
 		case PhaseCancelSent:
@@ -73,6 +72,20 @@ func (c *Commands) Poll(ctx context.Context, nodeID string, req agentproto.PollR
 		}
 	}
 	return msgs, nil
+}
+
+// commandMessage is the KindCommand message that delivers cmd to a node (the
+// same for every node of the command).
+func (c *Commands) commandMessage(cmd *CommandRecord) (agentproto.Message, error) {
+	var steps []agentproto.Step
+	if err := json.Unmarshal(cmd.Steps, &steps); err != nil {
+		return agentproto.Message{}, steward.Internal(err)
+	}
+	return agentproto.Message{Kind: agentproto.KindCommand, CommandID: cmd.CommandID, Command: &agentproto.Command{
+		CommandID: cmd.CommandID, DocumentName: cmd.DocumentName, DocumentVersion: cmd.DocumentVersion,
+		SchemaVersion: cmd.SchemaVersion, Steps: steps, Deadline: cmd.Deadline,
+		OutputS3Bucket: cmd.OutputS3Bucket, OutputS3Prefix: cmd.OutputS3Prefix, Region: c.env.Region,
+	}}, nil
 }
 
 // cancelled ends an invocation whose cancel the node acknowledged and that
@@ -227,6 +240,15 @@ func (c *Commands) Result(ctx context.Context, nodeID string, req agentproto.Res
 	status, details, err := resultStatus(req)
 	if err != nil {
 		return err
+	}
+	// Results are bounded so that they do not crowd out the acks that widen
+	// rate control's window and the polls that deliver (a result only
+	// finishes an invocation; it may wait a little).
+	select {
+	case c.results <- struct{}{}:
+		defer func() { <-c.results }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	cmd0, _, err := c.store.GetInvocation(ctx, req.CommandID, nodeID)
 	if err != nil {

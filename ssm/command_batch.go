@@ -100,12 +100,14 @@ func (c *Commands) runBatch(ctx context.Context, commandID string, ops []*nodeOp
 	now := c.now()
 	var results []nodeOpResult
 	var wake []string
+	var sent *CommandRecord
 	err := c.store.UpdateCommand(ctx, commandID, func(tx CommandTx) error {
-		results, wake = results[:0], nil
+		results, wake, sent = results[:0], nil, nil
 		cmd, err := tx.Command(ctx)
 		if err != nil {
 			return err
 		}
+		sent = cmd
 		st := newStep(c, tx, cmd, now)
 		for _, op := range ops {
 			inv, err := tx.Invocation(ctx, op.nodeID)
@@ -138,5 +140,5 @@ func (c *Commands) runBatch(ctx context.Context, commandID string, ops []*nodeOp
 	for _, r := range results {
 		r.op.err = r.err
 	}
-	c.wake(wake)
+	c.deliver(sent, wake)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/agentproto"
 )
 
 // Run Command: SendCommand fans a Command document out to managed nodes, one
@@ -445,6 +446,7 @@ type Commands struct {
 	output  outputWaiters
 	secrets secretCache
 	batch   opBatcher
+	results chan struct{} // bounds the results processed at once
 
 	mu     sync.Mutex
 	stop   context.CancelFunc
@@ -471,6 +473,7 @@ func NewCommands(store CommandStore, nodes NodeDirectory, docs *Documents, param
 		output:  outputWaiters{m: map[InvocationKey]*waitEntry{}},
 		secrets: secretCache{m: map[string]secretEntry{}},
 		batch:   opBatcher{queues: map[string]*commandQueue{}},
+		results: make(chan struct{}, resultSlots),
 	}
 }
 
@@ -588,6 +591,31 @@ func (c *Commands) wake(nodes []string) {
 	if c.notify != nil && len(nodes) > 0 {
 		c.notify.Wake(nodes...)
 	}
+}
+
+// MessageNotifier is a Notifier that can also hand the messages a wake is
+// for to the nodes' held polls, which then answer without asking Run Command
+// again. It is only a shortcut: the messages are in the store already (a
+// node whose poll is not held, or a poll that cannot use them, finds them
+// there), so a notifier may drop them.
+type MessageNotifier interface {
+	Notifier
+	WakeWith(msgs []agentproto.Message, nodeIDs ...string)
+}
+
+// deliver wakes nodes cmd was just dispatched to (committed), handing them
+// the command's message when the notifier takes it.
+func (c *Commands) deliver(cmd *CommandRecord, nodes []string) {
+	if c.notify == nil || len(nodes) == 0 {
+		return
+	}
+	if mn, ok := c.notify.(MessageNotifier); ok && cmd != nil {
+		if m, err := c.commandMessage(cmd); err == nil {
+			mn.WakeWith([]agentproto.Message{m}, nodes...)
+			return
+		}
+	}
+	c.notify.Wake(nodes...)
 }
 
 // outputWaiters lets ReadOutput long-poll: waiters of an invocation share a
