@@ -44,31 +44,14 @@ func benchGetParameterCmd() *cobra.Command {
 		Use:   "get-parameter",
 		Short: "GetParameter over loopback with SigV4 from N concurrent clients; prints req/s and p50/p99",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := os.MkdirTemp("", "steward-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			s, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, Database: database})
-			if err != nil {
-				return err
-			}
-			if err := s.Open(cmd.Context()); err != nil {
-				return err
-			}
-			defer s.Close(context.Background())
-			if profile != "" {
-				f, err := os.Create(profile)
+			return withBenchServer(cmd.Context(), database, func(s *server.Server) error {
+				stop, err := startProfile(profile)
 				if err != nil {
 					return err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
-			}
-			return benchGetParameter(cmd.Context(), cmd.OutOrStdout(), s, clients, duration)
+				defer stop()
+				return benchGetParameter(cmd.Context(), cmd.OutOrStdout(), s, clients, duration)
+			})
 		},
 	}
 	cmd.Flags().IntVarP(&clients, "clients", "c", 16, "concurrent clients")
@@ -156,4 +139,40 @@ func benchGetParameter(ctx context.Context, out io.Writer, s *server.Server, cli
 		return fmt.Errorf("%d requests failed", failures.Load())
 	}
 	return nil
+}
+
+// withBenchServer runs fn against a fresh server on a free loopback port, with
+// its data in a temporary directory (database: "" for SQLite there).
+func withBenchServer(ctx context.Context, database string, fn func(*server.Server) error) error {
+	dir, err := os.MkdirTemp("", "steward-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	s, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, Database: database})
+	if err != nil {
+		return err
+	}
+	if err := s.Open(ctx); err != nil {
+		return err
+	}
+	defer s.Close(context.Background())
+	return fn(s)
+}
+
+// startProfile starts a CPU profile into path (nothing when path is empty);
+// stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

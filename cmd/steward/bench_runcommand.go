@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -34,20 +32,9 @@ func benchRunCommandCmd() *cobra.Command {
 		Use:   "run-command",
 		Short: "N simulated agents speaking the real agent protocol; SendCommand by tag with MaxConcurrency 100%; prints time to all Success and delivery p50/p99",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := os.MkdirTemp("", "steward-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			s, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, Database: database})
-			if err != nil {
-				return err
-			}
-			if err := s.Open(cmd.Context()); err != nil {
-				return err
-			}
-			defer s.Close(context.Background())
-			return benchRunCommand(cmd.Context(), cmd.OutOrStdout(), s, agents, profile)
+			return withBenchServer(cmd.Context(), database, func(s *server.Server) error {
+				return benchRunCommand(cmd.Context(), cmd.OutOrStdout(), s, agents, profile)
+			})
 		},
 	}
 	cmd.Flags().IntVarP(&agents, "agents", "n", 1000, "simulated agents")
@@ -183,17 +170,11 @@ func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int
 	}
 	time.Sleep(500 * time.Millisecond) // let every agent settle into its long poll
 
-	if profile != "" {
-		f, err := os.Create(profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(profile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	t0 := time.Now()
 	sendAt.Store(&t0)
 	sc, err := client.SendCommand(ctx, &ssm.SendCommandInput{
