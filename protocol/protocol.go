@@ -81,3 +81,17 @@ func (e *DecodeError) Error() string {
 	}
 	return e.Path + ": " + e.Msg
 }
+
+// Within prefixes the error's path with a member name or an index ("[3]") as
+// the error travels up out of a nested value, and returns the error.
+func (e *DecodeError) Within(seg string) *DecodeError {
+	switch {
+	case e.Path == "":
+		e.Path = seg
+	case e.Path[0] == '[':
+		e.Path = seg + e.Path
+	default:
+		e.Path = seg + "." + e.Path
+	}
+	return e
+}

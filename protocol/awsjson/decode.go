@@ -91,19 +91,6 @@ func (d *decoder) mismatch(want string) *protocol.DecodeError {
 	return &protocol.DecodeError{Msg: "expected " + want + ", found " + got}
 }
 
-// within prefixes the path of err with a member name or an index ("[3]").
-func within(err *protocol.DecodeError, seg string) *protocol.DecodeError {
-	switch {
-	case err.Path == "":
-		err.Path = seg
-	case err.Path[0] == '[':
-		err.Path = seg + err.Path
-	default:
-		err.Path = seg + "." + err.Path
-	}
-	return err
-}
-
 // value reads one JSON value into v, of plan s. A null leaves v as it is.
 func (d *decoder) value(s *protocol.Shape, v reflect.Value) *protocol.DecodeError {
 	d.space()
@@ -197,7 +184,7 @@ func (d *decoder) structure(s *protocol.Shape, v reflect.Value) *protocol.Decode
 		} else {
 			f := &s.Fields[i]
 			if err = d.value(f.Shape, f.Of(v)); err != nil {
-				return within(err, f.Name)
+				return err.Within(f.Name)
 			}
 		}
 		if err == nil {
@@ -226,7 +213,7 @@ func (d *decoder) mapping(s *protocol.Shape, v reflect.Value) *protocol.DecodeEr
 			ks := string(k)
 			elem.SetZero()
 			if err = d.value(s.Elem, elem); err != nil {
-				return within(err, "["+ks+"]")
+				return err.Within("[" + ks + "]")
 			}
 			key.SetString(ks)
 			v.SetMapIndex(key, elem)
@@ -260,7 +247,7 @@ func (d *decoder) list(s *protocol.Shape, v reflect.Value) *protocol.DecodeError
 			e := v.Index(n)
 			e.SetZero()
 			if err = d.value(s.Elem, e); err != nil {
-				return within(err, "["+strconv.Itoa(n)+"]")
+				return err.Within("[" + strconv.Itoa(n) + "]")
 			}
 		}
 		if err == nil {

@@ -184,18 +184,6 @@ func (d *decoder) mismatch(want string) *protocol.DecodeError {
 	return &protocol.DecodeError{Msg: "expected " + want + ", found " + got}
 }
 
-func within(err *protocol.DecodeError, seg string) *protocol.DecodeError {
-	switch {
-	case err.Path == "":
-		err.Path = seg
-	case err.Path[0] == '[':
-		err.Path = seg + err.Path
-	default:
-		err.Path = seg + "." + err.Path
-	}
-	return err
-}
-
 // value reads one item into v, of plan s. Null and undefined leave v as it is.
 func (d *decoder) value(s *protocol.Shape, v reflect.Value) *protocol.DecodeError {
 	return d.tagged(s, v, d.tags())
@@ -335,7 +323,7 @@ func (d *decoder) structure(s *protocol.Shape, v reflect.Value) *protocol.Decode
 		}
 		f := &s.Fields[i]
 		if err = d.value(f.Shape, f.Of(v)); err != nil {
-			return within(err, f.Name)
+			return err.Within(f.Name)
 		}
 	}
 	return err
@@ -364,7 +352,7 @@ func (d *decoder) mapping(s *protocol.Shape, v reflect.Value) *protocol.DecodeEr
 		ks := string(k)
 		elem.SetZero()
 		if err = d.value(s.Elem, elem); err != nil {
-			return within(err, "["+ks+"]")
+			return err.Within("[" + ks + "]")
 		}
 		key.SetString(ks)
 		v.SetMapIndex(key, elem)
@@ -399,7 +387,7 @@ func (d *decoder) list(s *protocol.Shape, v reflect.Value) *protocol.DecodeError
 		e := v.Index(n)
 		e.SetZero()
 		if err = d.value(s.Elem, e); err != nil {
-			return within(err, "["+strconv.Itoa(n)+"]")
+			return err.Within("[" + strconv.Itoa(n) + "]")
 		}
 	}
 	return err
