@@ -114,24 +114,13 @@ func (db *DB) ListActivations(ctx context.Context, q ssm.ActivationQuery) ([]*ss
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*ssm.ActivationRecord
-	for rows.Next() {
-		a, err := scanActivation(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(rows, func(r *sql.Rows) (*ssm.ActivationRecord, error) { return scanActivation(r) })
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[len(out)-1]
-		next = EncodeToken(activationPos{Created: Millis(last.CreatedDate), ID: last.ID})
-	}
+	out, next := page(out, limit, func(last *ssm.ActivationRecord) any {
+		return activationPos{Created: Millis(last.CreatedDate), ID: last.ID}
+	})
 	return out, next, nil
 }
 

@@ -482,24 +482,13 @@ func (db *DB) ListCommands(ctx context.Context, q ssm.CommandQuery) ([]*ssm.Comm
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*ssm.CommandRecord
-	for rows.Next() {
-		c, err := scanCommand(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(rows, func(r *sql.Rows) (*ssm.CommandRecord, error) { return scanCommand(r) })
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[len(out)-1]
-		next = EncodeToken(commandPos{At: Millis(last.RequestedAt), ID: last.CommandID})
-	}
+	out, next := page(out, limit, func(last *ssm.CommandRecord) any {
+		return commandPos{At: Millis(last.RequestedAt), ID: last.CommandID}
+	})
 	return out, next, nil
 }
 
@@ -586,12 +575,9 @@ func (db *DB) ListInvocations(ctx context.Context, q ssm.InvocationQuery) ([]*ss
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[len(out)-1].Invocation
-		next = EncodeToken(invocationPos{At: Millis(last.RequestedAt), ID: last.CommandID, Node: last.NodeID})
-	}
+	out, next := page(out, limit, func(last *ssm.InvocationRow) any {
+		return invocationPos{At: Millis(last.Invocation.RequestedAt), ID: last.Invocation.CommandID, Node: last.Invocation.NodeID}
+	})
 	return out, next, nil
 }
 

@@ -294,11 +294,7 @@ func (db *DB) ListDocuments(ctx context.Context, q ssm.DocumentQuery) ([]*ssm.Do
 		return nil, "", err
 	}
 	rows.Close()
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = EncodeToken(docListPos{After: out[len(out)-1].Document.Name})
-	}
+	out, next := page(out, limit, func(last *ssm.DocumentDescription) any { return docListPos{After: last.Document.Name} })
 	if err := db.fillDocumentTags(ctx, out); err != nil {
 		return nil, "", err
 	}
@@ -418,23 +414,11 @@ func (db *DB) ListDocumentVersions(ctx context.Context, name, token string, limi
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*ssm.DocumentVersion
-	for rows.Next() {
-		v, err := scanDocVersion(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanRows(rows, func(r *sql.Rows) (*ssm.DocumentVersion, error) { return scanDocVersion(r) })
+	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = EncodeToken(docVersionPos{After: out[len(out)-1].Version})
-	}
+	out, next := page(out, limit, func(last *ssm.DocumentVersion) any { return docVersionPos{After: last.Version} })
 	return out, next, nil
 }
 

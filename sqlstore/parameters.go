@@ -352,11 +352,7 @@ func (db *DB) ParameterHistory(ctx context.Context, key, token string, limit int
 		}
 		return out, "", nil
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = EncodeToken(historyPos{After: out[len(out)-1].Version})
-	}
+	out, next := page(out, limit, func(last *ssm.ParameterRecord) any { return historyPos{After: last.Version} })
 	lrows, err := db.Query(ctx, `SELECT version, label FROM parameter_labels
 		WHERE pkey = ? AND version >= ? AND version <= ? ORDER BY version, label`,
 		key, out[0].Version, out[len(out)-1].Version)
