@@ -1,7 +1,8 @@
 // Package agentproto is the wire protocol between steward-agent and the
 // Steward server: JSON over HTTP under /_steward/agent/v1/, every request but
-// Register signed with the node's Ed25519 key. It imports only the standard
-// library, so the agent links nothing server-side.
+// Register authenticated: signed with the node's Ed25519 key, or with an
+// HMAC in a session that one key-signed request opened (session.go). It
+// imports only the standard library, so the agent links nothing server-side.
 //
 // Versioning: Version is the capability version of this package. The agent
 // sends it on every request (header X-Steward-Agent-Proto); the server answers
@@ -12,6 +13,7 @@
 // Flow:
 //
 //	Register (activation ID + code + public key)      → node ID mi-…
+//	Session (X25519 public key; node-key signed)       → session ID; later requests HMAC-signed
 //	Heartbeat every HeartbeatInterval (platform facts) → keeps PingStatus Online
 //	Poll (long poll, held up to PollWait)              → Messages: commands to run, cancels
 //	Ack(command)                                       → invocation InProgress; delivery stops repeating

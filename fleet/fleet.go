@@ -13,8 +13,12 @@
 // stops the flusher, flushes what is left). Serving before Open works but
 // nothing is persisted until Open.
 //
-// Locks: Hub.mu (held polls), Hub.seenMu (last-seen times) and Hub.keysMu
-// (the key cache) are never held together.
+// Every request but registration is authenticated: a Session request with
+// the node's Ed25519 key, the others with the key or, cheaper, an HMAC in a
+// session (agentproto.Session).
+//
+// Locks: Hub.mu (held polls), Hub.seenMu (last-seen times), Hub.keysMu
+// (the key cache) and the session table's lock are never held together.
 package fleet
 
 import (
@@ -114,6 +118,8 @@ type Hub struct {
 	keysMu sync.RWMutex
 	keys   map[string]keyEntry
 
+	sessions sessions
+
 	closing   chan struct{} // closed by Close: polls are answered at once
 	closeOnce sync.Once
 	stop      chan struct{} // stops the flusher
@@ -198,6 +204,7 @@ func (h *Hub) Open(context.Context) error {
 				}
 				cancel()
 				h.forgetKeys()
+				h.sessions.expire(h.clock.Now())
 			}
 		}
 	}()

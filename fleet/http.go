@@ -26,6 +26,7 @@ var statuses = map[string]int{
 	agentproto.CodeBadRequest:        http.StatusBadRequest,
 	steward.CodeValidation:           http.StatusBadRequest, // reported as BadRequest
 	agentproto.CodeUnauthorized:      http.StatusUnauthorized,
+	agentproto.CodeSessionExpired:    http.StatusUnauthorized,
 	agentproto.CodeInvalidActivation: http.StatusUnauthorized,
 	agentproto.CodeDeregistered:      http.StatusForbidden,
 	agentproto.CodeActivationExpired: http.StatusForbidden,
@@ -45,6 +46,9 @@ type endpoint struct {
 var endpoints = map[string]endpoint{
 	agentproto.PathRegister: {maxBody, decoded(func(h *Hub, ctx context.Context, _ string, in agentproto.RegisterRequest) (any, error) {
 		return h.reg.Register(ctx, in)
+	})},
+	agentproto.PathSession: {maxBody, decoded(func(h *Hub, ctx context.Context, id string, in agentproto.SessionRequest) (any, error) {
+		return h.openSession(ctx, id, in)
 	})},
 	agentproto.PathHeartbeat: {maxBody, decoded(func(h *Hub, ctx context.Context, id string, in agentproto.HeartbeatRequest) (any, error) {
 		return struct{}{}, h.reg.Heartbeat(ctx, id, in.Facts)
@@ -162,9 +166,19 @@ func checkProto(header string) error {
 // does not verify or lies outside agentproto.MaxSkew are all Unauthorized
 // (the same message: nothing is learnt about which node IDs exist).
 // A deregistered node with a valid signature is Deregistered.
+//
+// A request signed in a session (agentproto.SessionScheme) is checked by
+// sessionNode; a Session request itself must be signed with the node key.
 func (h *Hub) authenticate(r *http.Request, body []byte) (string, error) {
 	unauthorized := steward.Errorf(agentproto.CodeUnauthorized, "The request signature is missing or not valid.")
-	nodeID, unix, sig, err := agentproto.ParseAuth(r.Header.Get(agentproto.HeaderAuth))
+	header := r.Header.Get(agentproto.HeaderAuth)
+	if strings.HasPrefix(header, agentproto.SessionScheme+" ") {
+		if r.URL.Path == agentproto.PathSession {
+			return "", unauthorized
+		}
+		return h.sessionNode(r.Context(), header, r.Method, r.URL.Path, body)
+	}
+	nodeID, unix, sig, err := agentproto.ParseAuth(header)
 	if err != nil || !isNodeID(nodeID) {
 		return "", unauthorized
 	}

@@ -250,41 +250,16 @@ func (c *Commands) Result(ctx context.Context, nodeID string, req agentproto.Res
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	cmd0, _, err := c.store.GetInvocation(ctx, req.CommandID, nodeID)
-	if err != nil {
-		return agentError(err, req.CommandID)
-	}
-	type out struct {
-		step, stream string
-		offset       int64
-		data         []byte
-	}
-	var outputs []out
-	var steps []StepRecord
-	for _, sr := range req.Steps {
-		i := slices.Index(cmd0.StepNames, sr.Name)
-		if i < 0 {
-			continue // not a step of this command: ignored
-		}
-		if slices.ContainsFunc(steps, func(s StepRecord) bool { return s.Index == i }) {
-			continue // a step reported twice: the first report counts
-		}
-		ps, pd := pluginStatus(sr.Status, sr.StatusDetails)
-		steps = append(steps, StepRecord{Index: i, Name: sr.Name, Action: sr.Action, Status: ps, StatusDetails: pd,
-			ResponseCode: sr.ResponseCode, StartedAt: millis(sr.StartTime), EndedAt: millis(sr.EndTime)})
-		for _, o := range []out{{sr.Name, agentproto.Stdout, sr.StdoutOffset, []byte(sr.Stdout)}, {sr.Name, agentproto.Stderr, sr.StderrOffset, []byte(sr.Stderr)}} {
-			if len(o.data) == 0 || o.offset < 0 {
-				continue
-			}
-			if o.data, err = c.mask(ctx, cmd0, o.data); err != nil {
-				return err
-			}
-			outputs = append(outputs, o)
-		}
-	}
+	// The steps are matched and the output masked inside the command's
+	// transaction, against the command as stored now (a runDocument step
+	// may have added {{ssm-secure:}} names since it was sent).
 	err = c.runNodeOp(ctx, req.CommandID, &nodeOp{nodeID: nodeID, apply: func(ctx context.Context, tx CommandTx, st *engineStep, inv *InvocationRecord) error {
 		if inv.Phase == PhaseDone || inv.Phase == PhaseWaiting {
 			return nil // terminal already, or never sent: nothing to record
+		}
+		steps, outputs, err := c.resultSteps(ctx, st.cmd, req)
+		if err != nil {
+			return err
 		}
 		acked := inv.AckedAt.IsZero()
 		if acked {
@@ -311,6 +286,43 @@ func (c *Commands) Result(ctx context.Context, nodeID string, req agentproto.Res
 	}
 	c.output.broadcast(InvocationKey{req.CommandID, nodeID})
 	return nil
+}
+
+// resultOutput is output a result carries for one step and stream.
+type resultOutput struct {
+	step, stream string
+	offset       int64
+	data         []byte
+}
+
+// resultSteps matches a result's steps to the command's (others are
+// ignored; a step reported twice counts once) and masks their output.
+func (c *Commands) resultSteps(ctx context.Context, cmd *CommandRecord, req agentproto.ResultRequest) ([]StepRecord, []resultOutput, error) {
+	var outputs []resultOutput
+	var steps []StepRecord
+	for _, sr := range req.Steps {
+		i := slices.Index(cmd.StepNames, sr.Name)
+		if i < 0 {
+			continue // not a step of this command: ignored
+		}
+		if slices.ContainsFunc(steps, func(s StepRecord) bool { return s.Index == i }) {
+			continue // a step reported twice: the first report counts
+		}
+		ps, pd := pluginStatus(sr.Status, sr.StatusDetails)
+		steps = append(steps, StepRecord{Index: i, Name: sr.Name, Action: sr.Action, Status: ps, StatusDetails: pd,
+			ResponseCode: sr.ResponseCode, StartedAt: millis(sr.StartTime), EndedAt: millis(sr.EndTime)})
+		for _, o := range []resultOutput{{sr.Name, agentproto.Stdout, sr.StdoutOffset, []byte(sr.Stdout)}, {sr.Name, agentproto.Stderr, sr.StderrOffset, []byte(sr.Stderr)}} {
+			if len(o.data) == 0 || o.offset < 0 {
+				continue
+			}
+			var err error
+			if o.data, err = c.mask(ctx, cmd, o.data); err != nil {
+				return nil, nil, err
+			}
+			outputs = append(outputs, o)
+		}
+	}
+	return steps, outputs, nil
 }
 
 // resultStatus maps an agent's invocation status to the API's Status and

@@ -72,6 +72,10 @@ func (c *channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
+	case agentproto.PathSession:
+		// A server without sessions, as before they existed: the agent
+		// signs every request with its node key.
+		fail(http.StatusNotFound, agentproto.CodeNotFound)
 	case agentproto.PathHeartbeat:
 		c.bump(func() { c.beats++ })
 	case agentproto.PathPoll:

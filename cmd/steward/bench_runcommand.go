@@ -43,14 +43,31 @@ func benchRunCommandCmd() *cobra.Command {
 	return cmd
 }
 
-// simAgent is a simulated node: real registration, real signed requests, real
-// long polls; it answers every command with an immediate Success.
+// simAgent is a simulated node: real registration, a real session opened
+// with the node key, real signed requests, real long polls; it answers every
+// command with an immediate Success.
 type simAgent struct {
 	id   string
 	key  ed25519.PrivateKey
+	sess *agentproto.Session
 	url  string
 	hc   *http.Client
 	sent time.Time
+}
+
+// openSession trades one node-key-signed request for a session, as
+// steward-agent does before its first poll.
+func (a *simAgent) openSession(ctx context.Context) error {
+	priv, err := agentproto.NewSessionKey()
+	if err != nil {
+		return err
+	}
+	var resp agentproto.SessionResponse
+	if err := a.call(ctx, agentproto.PathSession, agentproto.SessionRequest{PublicKey: priv.PublicKey().Bytes()}, &resp); err != nil {
+		return err
+	}
+	a.sess, err = agentproto.OpenSession(priv, a.id, resp, time.Now())
+	return err
 }
 
 func (a *simAgent) call(ctx context.Context, path string, in, out any) error {
@@ -58,7 +75,10 @@ func (a *simAgent) call(ctx context.Context, path string, in, out any) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.url+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(agentproto.HeaderProto, fmt.Sprint(agentproto.Version))
-	if a.key != nil {
+	switch {
+	case a.sess != nil:
+		req.Header.Set(agentproto.HeaderAuth, a.sess.Sign(http.MethodPost, path, time.Now(), body))
+	case a.key != nil:
 		req.Header.Set(agentproto.HeaderAuth, agentproto.Sign(a.key, a.id, http.MethodPost, path, time.Now(), body))
 	}
 	resp, err := a.hc.Do(req)
@@ -102,6 +122,9 @@ func benchRunCommand(ctx context.Context, out io.Writer, s *server.Server, n int
 			return fmt.Errorf("register %d: %w", i, err)
 		}
 		a.id, a.key = resp.NodeID, priv
+		if err := a.openSession(ctx); err != nil {
+			return fmt.Errorf("session %d: %w", i, err)
+		}
 		agents[i] = a
 	}
 	ids := make([]string, n)
