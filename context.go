@@ -11,6 +11,13 @@ type Caller struct {
 	UserID      string
 	Region      string // region from the request's credential scope
 	RequestID   string
+	// Endpoint is scheme://host the request was addressed to, for URLs
+	// handed back to the caller (SQS queue URLs work through whatever
+	// address the client used).
+	Endpoint string
+	// Path is the request path (awsQuery requests to SQS may be POSTed to
+	// a queue URL).
+	Path string
 }
 
 type callerKey struct{}

@@ -198,6 +198,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		UserID:      p.UserID,
 		Region:      sig.Region,
 		RequestID:   c.rid,
+		Endpoint:    endpointOf(r),
+		Path:        r.URL.Path,
 	})
 	out, err := op.Call(ctx, in)
 	if err != nil {
@@ -344,4 +346,12 @@ func formValue(body []byte, key string) string {
 		}
 	}
 	return ""
+}
+
+// endpointOf returns scheme://host as the client addressed the request.
+func endpointOf(r *http.Request) string {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }

@@ -1,6 +1,9 @@
-// Package iam holds identities: for now the API access keys that SigV4
-// requests are verified against. A later issue adds users, roles and policy
-// evaluation here.
+// Package iam holds identities and what they may do: the API access keys
+// that SigV4 requests are verified against (this file), IAM roles with their
+// inline and customer managed policies (roles.go and the files it names),
+// and the policy language: parsing (policy.go), IAM's write-time rules
+// (policy_check.go) and evaluation (policy_eval.go, authorize.go). A later
+// issue adds users and checks every API call.
 package iam
 
 import (

@@ -2,6 +2,15 @@
 // and subscription confirmations. A Sender is either an SMTP relay (Relay)
 // or, when none is configured, the built-in catcher (Catcher) that keeps the
 // mail for a user to list and read.
+//
+// Both render a Message the same way (compose.go): RFC 5322 headers with
+// RFC 2047 encoded-words for anything but plain ASCII, folded within 76
+// characters and never inside a UTF-8 character; a text/plain UTF-8 body
+// in quoted-printable (ASCII) or base64; CR and LF can never break out of a
+// header. The relay speaks SMTP itself (session.go: STARTTLS or implicit
+// TLS, AUTH PLAIN/LOGIN, dot-stuffing) so that every failure can be sorted
+// into permanent and transient (IsPermanent). Package smtptest is the real
+// SMTP server its tests run against.
 package mail
 
 import "context"

@@ -3,11 +3,13 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/mail"
 )
 
 // Config is the whole configuration of a Steward server, with defaults filled
@@ -31,6 +33,32 @@ type Config struct {
 	Keyring Secret
 	// CommandRetention is how long Run Command history is kept (AWS: 30 days).
 	CommandRetention time.Duration
+	// PublicURL is the server's externally reachable base URL
+	// (https://steward.example.com), used in links Steward hands out: SNS
+	// SubscribeURL, UnsubscribeURL and SigningCertURL. Default: the listen
+	// address, http://HOST:PORT.
+	PublicURL string
+	// ExtraCAFile is a PEM file of CA certificates trusted, besides the
+	// system's, by outbound HTTPS (SNS deliveries to https endpoints).
+	ExtraCAFile string
+
+	// Email (SNS email subscriptions): with SMTPHost set it leaves through
+	// that SMTP relay; without, the built-in catcher keeps it in the
+	// database (`steward mail list`). See mail.go.
+	SMTPHost     string
+	SMTPPort     int           // 0: by SMTPSecurity, 25, 587 or 465
+	SMTPSecurity mail.Security // none, starttls (default) or tls (implicit TLS)
+	SMTPUsername string
+	SMTPPassword Secret // STEWARD_SMTP_PASSWORD
+	// SMTPCAFile holds PEM CA certificates trusted for the relay besides the
+	// system's; SMTPInsecureSkipVerify does not verify it at all.
+	SMTPCAFile             string
+	SMTPInsecureSkipVerify bool
+	// SMTPAllowInsecureAuth lets the password cross a connection without TLS.
+	SMTPAllowInsecureAuth bool
+	// MailFrom is the sender of Steward's email ("Name <addr>"); required
+	// with a relay.
+	MailFrom string
 
 	Logger *slog.Logger
 	Clock  steward.Clock
@@ -62,6 +90,7 @@ func (c *Config) Defaults() {
 	if c.CommandRetention == 0 {
 		c.CommandRetention = 30 * 24 * time.Hour
 	}
+	c.mailDefaults()
 }
 
 var (
@@ -85,6 +114,14 @@ func (c *Config) Validate() error {
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		return fmt.Errorf("set both STEWARD_ACCESS_KEY_ID and STEWARD_SECRET_ACCESS_KEY, or neither")
+	}
+	if err := c.validateMail(); err != nil {
+		return err
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public URL %q must be an http:// or https:// URL", c.PublicURL)
+		}
 	}
 	if c.Database != "" && strings.Contains(c.Database, "://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return fmt.Errorf("database %q: only postgres:// URLs or SQLite file paths are supported", c.Database)

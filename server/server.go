@@ -22,15 +22,19 @@ import (
 	"github.com/stewardhq/steward/fleet"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/cloudwatchapi"
+	"github.com/stewardhq/steward/gateway/snsapi"
 	"github.com/stewardhq/steward/gateway/ssmapi"
 	"github.com/stewardhq/steward/gateway/stewardapi"
 	"github.com/stewardhq/steward/gateway/stsapi"
 	"github.com/stewardhq/steward/iam"
 	"github.com/stewardhq/steward/keyring"
+	"github.com/stewardhq/steward/mail"
 	"github.com/stewardhq/steward/postgres"
 	"github.com/stewardhq/steward/sigv4"
+	"github.com/stewardhq/steward/sns"
 	"github.com/stewardhq/steward/sqlite"
 	"github.com/stewardhq/steward/sqlstore"
+	"github.com/stewardhq/steward/sqs"
 	"github.com/stewardhq/steward/ssm"
 )
 
@@ -45,9 +49,13 @@ type Server struct {
 	db    *sqlstore.DB
 	keys  *iam.Keys
 	admin *iam.AccessKey
+	roles *iam.Roles
 
 	hub      *fleet.Hub
 	commands *ssm.Commands
+	mailer   mail.Sender
+	queues   *sqs.Queues
+	sns      *sns.Topics
 
 	ln   net.Listener
 	http *http.Server
@@ -86,6 +94,10 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 
+	if s.mailer, err = s.newMailer(); err != nil {
+		return err
+	}
+
 	env := ssm.Env{Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region}
 	params := ssm.NewParameters(s.db, ring, env)
 	docs := ssm.NewDocuments(s.db, env)
@@ -115,7 +127,14 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 
+	if err := s.openSQS(ctx); err != nil {
+		return err
+	}
+	if s.sns, err = s.newSNS(ring); err != nil {
+		return err
+	}
 	internal := http.NewServeMux()
+	internal.Handle(sns.LinkPath, snsapi.Links(s.sns, s.log))
 	internal.Handle(agentproto.PathPrefix, s.hub)
 	internal.HandleFunc("GET /_steward/health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -124,9 +143,12 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	gw, err := gateway.New(gateway.Config{
 		Services: []*gateway.Service{
 			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands}),
-			stewardapi.Service(s.commands),
+			stewardapi.Service(s.commands, s.mailbox()),
 			stsapi.Service(),
 			cloudwatchapi.Service(),
+			s.iamService(),
+			snsapi.Service(s.sns),
+			s.sqsService(),
 		},
 		Credentials: credentials{s.keys},
 		Clock:       s.cfg.Clock,
@@ -140,6 +162,11 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	s.ln, err = net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	// SNS delivers from now on: its links need the listen address.
+	if err := s.sns.Open(ctx); err != nil {
+		s.ln.Close()
+		return err
 	}
 	s.http = &http.Server{
 		Handler:           gw,
@@ -167,6 +194,7 @@ func (s *Server) Close(ctx context.Context) error {
 		err = s.hub.Close(ctx)
 	}
 	if s.http != nil {
+		s.closeSQS() // held long polls answer now rather than hold up shutdown
 		err = errors.Join(err, s.http.Shutdown(ctx))
 		s.wg.Wait()
 	}
@@ -178,6 +206,11 @@ func (s *Server) closeStores() error {
 		_ = s.hub.Close(context.Background())
 		s.hub = nil
 	}
+	if s.sns != nil {
+		_ = s.sns.Close()
+		s.sns = nil
+	}
+	s.closeSQS()
 	if s.commands != nil {
 		_ = s.commands.Close()
 		s.commands = nil

@@ -24,6 +24,10 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Documents", testDocuments},
 		{"Nodes", testNodes},
 		{"Commands", testCommands},
+		{"IAMRoles", testIAMRoles},
+		{"SQS", testSQS},
+		{"Mail", testMail},
+		{"SNS", testSNS},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

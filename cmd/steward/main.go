@@ -32,7 +32,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(serverCmd(), devCmd(), versionCmd(), benchCmd(), commandCmd())
+	root.AddCommand(serverCmd(), devCmd(), versionCmd(), benchCmd(), commandCmd(), mailCmd())
 	return root
 }
 
@@ -53,6 +53,9 @@ func serverFlags(cmd *cobra.Command, cfg *server.Config, defAddr, defData string
 	f.StringVar(&cfg.Region, "region", "us-east-1", "region used in ARNs")
 	f.StringVar(&cfg.AccountID, "account-id", "000000000000", "12-digit account ID used in ARNs")
 	f.DurationVar(&cfg.CommandRetention, "command-retention", 30*24*time.Hour, "how long Run Command history is kept")
+	mailFlags(f, cfg)
+	f.StringVar(&cfg.PublicURL, "public-url", "", "externally reachable base URL for links Steward hands out (SNS SubscribeURL, UnsubscribeURL, SigningCertURL); default http://ADDR")
+	f.StringVar(&cfg.ExtraCAFile, "extra-ca-file", "", "PEM file of CA certificates trusted, besides the system's, for outbound HTTPS (SNS https subscriptions)")
 }
 
 // fromEnv fills the settings that only come from the environment.
@@ -60,6 +63,7 @@ func fromEnv(cfg *server.Config) {
 	cfg.AccessKeyID = os.Getenv("STEWARD_ACCESS_KEY_ID")
 	cfg.SecretAccessKey = server.Secret(os.Getenv("STEWARD_SECRET_ACCESS_KEY"))
 	cfg.Keyring = server.Secret(os.Getenv("STEWARD_KEYRING"))
+	mailFromEnv(cfg)
 }
 
 func serverCmd() *cobra.Command {
@@ -71,7 +75,8 @@ func serverCmd() *cobra.Command {
 
 Environment:
   STEWARD_ACCESS_KEY_ID, STEWARD_SECRET_ACCESS_KEY   use this admin key instead of a generated one
-  STEWARD_KEYRING                                    keyring JSON instead of <data>/keyring`,
+  STEWARD_KEYRING                                    keyring JSON instead of <data>/keyring
+  STEWARD_SMTP_PASSWORD                              password for --smtp-username`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fromEnv(&cfg)
 			return run(cmd, cfg, false)
@@ -148,6 +153,7 @@ Steward is running.
   credentials  %[4]s   (profile "default")
   data         %[5]s
   local node   %[6]s   (this machine, through an in-process steward agent)
+  mail         %[7]s
 
 Paste these into a shell:
 
@@ -162,5 +168,5 @@ Paste these into a shell:
   aws --endpoint-url %[1]s ssm get-command-invocation --command-id $CMD --instance-id %[6]s
 
 Stop with Ctrl-C.
-`, ep, c.Region, c.AccountID, s.CredentialsFile(), c.DataDir, node)
+`, ep, c.Region, c.AccountID, s.CredentialsFile(), c.DataDir, node, devMailLine(s))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/protocol/awsjson"
 )
 
 // Client calls the Steward admin API, signing requests with SigV4 as
@@ -82,5 +83,5 @@ func (c *Client) call(ctx context.Context, op string, in, out any) error {
 		}
 		return &steward.Error{Code: code, Message: e.Message, Status: resp.StatusCode}
 	}
-	return json.Unmarshal(data, out)
+	return awsjson.Unmarshal(data, out) // timestamps are epoch seconds
 }

@@ -5,6 +5,8 @@
 // GetCommandOutput reads the full output of a command invocation, which the
 // SSM API only shows truncated; with WaitSeconds it long-polls for new
 // output, so `steward command output --follow` streams it live.
+//
+// ListMail and GetMail read the built-in mail catcher (mail.go).
 package stewardapi
 
 import (
@@ -50,8 +52,9 @@ type GetCommandOutputOutput struct {
 	PluginNames   []string `json:"PluginNames"`
 }
 
-// Service returns the Steward operation table.
-func Service(c *ssm.Commands) *gateway.Service {
+// Service returns the Steward operation table. mb is the mail catcher, nil
+// when mail goes through an SMTP relay.
+func Service(c *ssm.Commands, mb Mailbox) *gateway.Service {
 	return &gateway.Service{
 		Name:        "steward",
 		SigningName: SigningName,
@@ -61,7 +64,7 @@ func Service(c *ssm.Commands) *gateway.Service {
 			JSONVersion:    "1.1",
 			ShapeNamespace: "com.stewardhq.steward",
 		},
-		Ops: gateway.Ops(
+		Ops: gateway.Ops(append(mailOps(mb),
 			gateway.Handle("GetCommandOutput", func(ctx context.Context, in *GetCommandOutputInput) (*GetCommandOutputOutput, error) {
 				if in.CommandId == "" || in.InstanceId == "" {
 					return nil, steward.Validation("CommandId and InstanceId are required.")
@@ -80,6 +83,6 @@ func Service(c *ssm.Commands) *gateway.Service {
 				return &GetCommandOutputOutput{Stdout: p.Stdout, Stderr: p.Stderr, NextOffset: p.NextOffset, Done: p.Done,
 					Status: p.Status, StatusDetails: p.StatusDetails, PluginNames: steps}, nil
 			}),
-		),
+		)...),
 	}
 }

@@ -42,7 +42,7 @@ func TestGetCommandOutput(t *testing.T) {
 	}
 	const node = "mi-0123456789abcdef0"
 	cmds := ssm.NewCommands(db, oneNode{node}, docs, nil, nil, env, ssm.CommandOptions{})
-	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{stewardapi.Service(cmds)}, Credentials: creds{}})
+	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{stewardapi.Service(cmds, nil)}, Credentials: creds{}})
 	if err != nil {
 		t.Fatal(err)
 	}
