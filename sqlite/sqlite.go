@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"time"
 
 	"github.com/stewardhq/steward/sqlstore"
 	msqlite "modernc.org/sqlite"
@@ -37,6 +38,10 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
+	// Checkpoints run in the background (checkpointer), not inside the
+	// commit that happens to cross the WAL size limit: that commit would
+	// hold the only write connection for the whole copy and fsync.
+	params.Add("_pragma", "wal_autocheckpoint(0)")
 	params.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
 	if err != nil {
@@ -69,7 +74,67 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(write, read, Dialect), nil
+	out := sqlstore.New(write, read, Dialect)
+	cp, err := startCheckpointer(path)
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	out.OnClose(cp.stop)
+	return out, nil
+}
+
+// CheckpointInterval is how often the background checkpointer copies the
+// WAL into the database file.
+const CheckpointInterval = 250 * time.Millisecond
+
+// checkpointer runs PASSIVE checkpoints on a connection of its own. A
+// passive checkpoint runs alongside readers and the writer, so a commit
+// never waits for one; once every frame is copied, the next write starts the
+// WAL from its beginning, which keeps it small.
+type checkpointer struct {
+	db   *sql.DB
+	quit chan struct{}
+	done chan struct{}
+}
+
+func startCheckpointer(path string) (*checkpointer, error) {
+	params := url.Values{}
+	params.Add("_pragma", "busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	c := &checkpointer{db: db, quit: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	t := time.NewTicker(CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-t.C:
+			// Errors (SQLITE_BUSY while another checkpoint runs) are
+			// retried at the next tick.
+			_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// stop ends the loop and makes a last checkpoint, truncating the WAL.
+func (c *checkpointer) stop() error {
+	close(c.quit)
+	<-c.done
+	_, _ = c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return c.db.Close()
 }
 
 func code(err error) (int, bool) {

@@ -47,7 +47,13 @@ type DB struct {
 
 	stmts  sync.Map // query -> *sql.Stmt prepared on the read pool
 	nstmts atomic.Int64
+
+	closers []func() error // run by Close before the pools close
 }
+
+// OnClose registers f to run when the database closes, before the pools do
+// (a dialect's background work, for example).
+func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
 
 // New wraps open pools. read may equal write.
 func New(write, read *sql.DB, d Dialect) *DB {
@@ -64,11 +70,16 @@ var errCacheFull = errors.New("statement cache full")
 
 // Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
+	var err error
+	for _, f := range db.closers {
+		err = errors.Join(err, f())
+	}
+	db.closers = nil
 	db.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
 	})
-	err := db.write.Close()
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
