@@ -152,6 +152,7 @@ func (p *Process) AWSConfig() aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(p.AccessKeyID, p.SecretAccessKey, ""),
 		BaseEndpoint:     aws.String(p.URL),
 		RetryMaxAttempts: 1,
+		HTTPClient:       SDKHTTPClient,
 	}
 }
 

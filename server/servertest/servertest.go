@@ -81,6 +81,7 @@ func (s *Server) AWSConfig() aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(s.AccessKeyID, s.SecretAccessKey, ""),
 		BaseEndpoint:     aws.String(s.URL),
 		RetryMaxAttempts: 1,
+		HTTPClient:       SDKHTTPClient,
 	}
 }
 
