@@ -19,9 +19,11 @@ import (
 
 	"github.com/stewardhq/steward/agent"
 	"github.com/stewardhq/steward/agentproto"
+	"github.com/stewardhq/steward/events"
 	"github.com/stewardhq/steward/fleet"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/cloudwatchapi"
+	"github.com/stewardhq/steward/gateway/eventsapi"
 	"github.com/stewardhq/steward/gateway/snsapi"
 	"github.com/stewardhq/steward/gateway/ssmapi"
 	"github.com/stewardhq/steward/gateway/stewardapi"
@@ -56,6 +58,7 @@ type Server struct {
 	mailer   mail.Sender
 	queues   *sqs.Queues
 	sns      *sns.Topics
+	bridge   *events.Buses
 
 	ln   net.Listener
 	http *http.Server
@@ -133,6 +136,8 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.sns, err = s.newSNS(ring); err != nil {
 		return err
 	}
+	s.bridge = s.newEvents()
+
 	internal := http.NewServeMux()
 	internal.Handle(sns.LinkPath, snsapi.Links(s.sns, s.log))
 	internal.Handle(agentproto.PathPrefix, s.hub)
@@ -148,6 +153,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 			cloudwatchapi.Service(),
 			s.iamService(),
 			snsapi.Service(s.sns),
+			eventsapi.Service(s.bridge),
 			s.sqsService(),
 		},
 		Credentials: credentials{s.keys},
@@ -165,6 +171,10 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	// SNS delivers from now on: its links need the listen address.
 	if err := s.sns.Open(ctx); err != nil {
+		s.ln.Close()
+		return err
+	}
+	if err := s.bridge.Open(ctx); err != nil {
 		s.ln.Close()
 		return err
 	}
@@ -194,7 +204,8 @@ func (s *Server) Close(ctx context.Context) error {
 		err = s.hub.Close(ctx)
 	}
 	if s.http != nil {
-		s.closeSQS() // held long polls answer now rather than hold up shutdown
+		s.closeEvents() // stops delivering before the services it delivers to close
+		s.closeSQS()    // held long polls answer now rather than hold up shutdown
 		err = errors.Join(err, s.http.Shutdown(ctx))
 		s.wg.Wait()
 	}
@@ -206,6 +217,7 @@ func (s *Server) closeStores() error {
 		_ = s.hub.Close(context.Background())
 		s.hub = nil
 	}
+	s.closeEvents() // before what it delivers to
 	if s.sns != nil {
 		_ = s.sns.Close()
 		s.sns = nil

@@ -28,6 +28,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SQS", testSQS},
 		{"Mail", testMail},
 		{"SNS", testSNS},
+		{"Events", testEvents},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

@@ -29,7 +29,7 @@ func benchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure Steward (load generators that print figures)",
 	}
-	cmd.AddCommand(benchGetParameterCmd(), benchRunCommandCmd(), benchSQSCmd(), benchSNSCmd())
+	cmd.AddCommand(benchGetParameterCmd(), benchRunCommandCmd(), benchSQSCmd(), benchSNSCmd(), benchEventsCmd())
 	return cmd
 }
 

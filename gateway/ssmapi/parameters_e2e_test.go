@@ -13,6 +13,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -39,6 +43,7 @@ func TestParametersSDK(t *testing.T) {
 	srv := servertest.Start(t)
 	ctx := context.Background()
 	c := ssm.NewFromConfig(srv.AWSConfig())
+	changes := parameterChangeQueue(t, srv)
 	mustPut := func(in *ssm.PutParameterInput) *ssm.PutParameterOutput {
 		t.Helper()
 		out, err := c.PutParameter(ctx, in)
@@ -284,23 +289,24 @@ func TestParametersSDK(t *testing.T) {
 		t.Fatalf("after delete: %v", err)
 	}
 
-	// Every change left its event in the outbox.
-	entries, err := srv.DB().ReadOutbox(ctx, 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Every change sent its "Parameter Store Change" event, through the
+	// default bus, to the rule's queue.
 	ops := map[string]int{}
-	for _, e := range entries {
-		if e.Event.DetailType != "Parameter Store Change" {
-			continue
+	for _, body := range changes(32) {
+		var e struct {
+			DetailType string          `json:"detail-type"`
+			Detail     json.RawMessage `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil || e.DetailType != "Parameter Store Change" {
+			t.Fatalf("event %s: %v", body, err)
 		}
 		var d struct{ Operation, Name string }
-		if err := json.Unmarshal(e.Event.Detail, &d); err != nil {
+		if err := json.Unmarshal(e.Detail, &d); err != nil {
 			t.Fatal(err)
 		}
 		ops[d.Operation]++
-		if strings.Contains(string(e.Event.Detail), "東京") {
-			t.Fatalf("event carries a value: %s", e.Event.Detail)
+		if strings.Contains(string(e.Detail), "東京") {
+			t.Fatalf("event carries a value: %s", e.Detail)
 		}
 	}
 	if ops["Create"] != 26 || ops["Update"] != 2 || ops["LabelParameterVersion"] != 1 || ops["Delete"] != 3 {
@@ -497,5 +503,54 @@ func TestSecureStringNeverStored(t *testing.T) {
 		if bytes.Contains(db, []byte(s)) {
 			t.Errorf("plaintext %q found in the database files", s)
 		}
+	}
+}
+
+// parameterChangeQueue routes the default bus's "Parameter Store Change"
+// events to a new queue and returns a function that receives n of them.
+func parameterChangeQueue(t *testing.T, srv *servertest.Server) func(n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	q := sqs.NewFromConfig(srv.AWSConfig())
+	eb := eventbridge.NewFromConfig(srv.AWSConfig())
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("parameter-changes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: created.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("parameter-changes"),
+		EventPattern: aws.String(`{"source":["aws.ssm"],"detail-type":["Parameter Store Change"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("parameter-changes"),
+		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(attrs.Attributes["QueueArn"])}}})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutTargets: %+v %v", out, err)
+	}
+	return func(n int) []string {
+		t.Helper()
+		var bodies []string
+		for empty := 0; len(bodies) < n && empty < 3; {
+			got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Messages) == 0 {
+				empty++
+			}
+			for _, m := range got.Messages {
+				bodies = append(bodies, aws.ToString(m.Body))
+				if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: created.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if len(bodies) != n {
+			t.Fatalf("received %d events, want %d", len(bodies), n)
+		}
+		return bodies
 	}
 }

@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/google/uuid"
+	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/server/servertest"
+	"github.com/stewardhq/steward/sqlstore"
+)
+
+// alarmChange writes a "CloudWatch Alarm State Change" event to the
+// service-event outbox, as CloudWatch will when an alarm changes state
+// (aws.* sources cannot be put with PutEvents, on AWS as here).
+func alarmChange(t *testing.T, srv *servertest.Server, alarmARN, from, to string) {
+	t.Helper()
+	detail, _ := json.Marshal(map[string]any{
+		"alarmName":     alarmARN[strings.LastIndex(alarmARN, ":")+1:],
+		"state":         map[string]any{"value": to, "reason": "test", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")},
+		"previousState": map[string]any{"value": from, "reason": "before", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")},
+	})
+	ev := &steward.Event{ID: uuid.NewString(), Time: time.Now(), Source: "aws.cloudwatch", DetailType: "CloudWatch Alarm State Change",
+		Account: "000000000000", Region: srv.Region, Resources: []string{alarmARN}, Detail: detail}
+	if err := srv.DB().InTx(context.Background(), func(tx *sqlstore.Tx) error { return tx.AppendEvent(context.Background(), ev) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEventsRunCommandOnAlarm is seed S3 with a real agent: a rule on the
+// alarm's state change to ALARM runs AWS-RunShellScript on the node with the
+// seed's constant input; the command and its output show in the command
+// history. The same rule without the detail.state filter fires on OK→ALARM
+// and on ALARM→OK.
+func TestEventsRunCommandOnAlarm(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	cfg := srv.AWSConfig()
+	id, code := servertest.Activation(t, cfg, 1)
+	agent := servertest.StartAgent(t, srv.URL, cfg, id, code, nil)
+	c := ssm.NewFromConfig(cfg)
+	alarm := "arn:aws:cloudwatch:us-east-1:000000000000:alarm:awsec2-" + agent.NodeID + "-High-Status-Check-Failed-System-"
+	bin := servertest.CLIv1
+	target := func(id string) string {
+		return `[{"Id":"` + id + `","Arn":"arn:aws:ssm:us-east-1::document/AWS-RunShellScript",` +
+			`"Input":"{\"commands\": [\"echo 'Run Command Test Success!! Yeah!! Yeah!! '\"]}",` +
+			`"RunCommandParameters":{"RunCommandTargets":[{"Key":"InstanceIds","Values":["` + agent.NodeID + `"]}]}}]`
+	}
+	evCLI(t, srv, bin, "events", "put-rule", "--name", "ssm-runcommand-test",
+		"--event-pattern", `{"source":["aws.cloudwatch"],"detail-type":["CloudWatch Alarm State Change"],"resources":["`+alarm+`"],"detail":{"state":{"value":["ALARM"]}}}`)
+	evCLI(t, srv, bin, "events", "put-targets", "--rule", "ssm-runcommand-test", "--targets", target("Id1"))
+
+	commands := func() []string {
+		out, err := c.ListCommands(context.Background(), &ssm.ListCommandsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, cmd := range out.Commands {
+			ids = append(ids, aws.ToString(cmd.CommandId))
+		}
+		return ids
+	}
+	alarmChange(t, srv, alarm, "OK", "ALARM")
+	var cmdID string
+	servertest.WaitFor(t, 30*time.Second, "the command", func() bool {
+		ids := commands()
+		if len(ids) == 1 {
+			cmdID = ids[0]
+		}
+		return len(ids) == 1
+	})
+	waitCommand(t, c, cmdID, time.Minute)
+	inv := getInvocation(t, c, cmdID, agent.NodeID)
+	if !strings.Contains(aws.ToString(inv.StandardOutputContent), "Run Command Test Success!! Yeah!! Yeah!!") {
+		t.Fatalf("output %q", aws.ToString(inv.StandardOutputContent))
+	}
+	// Back to OK: the filtered rule does not fire.
+	alarmChange(t, srv, alarm, "ALARM", "OK")
+
+	// Without the detail.state filter, both transitions fire.
+	evCLI(t, srv, bin, "events", "put-rule", "--name", "any-state",
+		"--event-pattern", `{"source":["aws.cloudwatch"],"detail-type":["CloudWatch Alarm State Change"],"resources":["`+alarm+`"]}`)
+	evCLI(t, srv, bin, "events", "put-targets", "--rule", "any-state", "--targets", target("Id2"))
+	alarmChange(t, srv, alarm, "OK", "ALARM")
+	alarmChange(t, srv, alarm, "ALARM", "OK")
+	// 1 (first) + 1 (filtered rule, OK→ALARM) + 2 (unfiltered, both ways).
+	servertest.WaitFor(t, time.Minute, "four commands", func() bool { return len(commands()) == 4 })
+	for _, id := range commands() {
+		if got := waitCommand(t, c, id, time.Minute); got.Status != "Success" {
+			t.Errorf("command %s: %s", id, got.Status)
+		}
+	}
+	// The rule's metrics count what happened (recorded as the deliveries
+	// finish).
+	counts := map[string]int64{}
+	servertest.WaitFor(t, 30*time.Second, "the metrics", func() bool {
+		ms, err := srv.Events().Metrics(context.Background(), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = map[string]int64{}
+		for _, m := range ms {
+			counts[m.Rule+"/"+m.Name] += m.Value
+		}
+		return counts["ssm-runcommand-test/Invocations"] == 2 && counts["any-state/Invocations"] == 2
+	})
+	if counts["ssm-runcommand-test/MatchedEvents"] != 2 || counts["any-state/MatchedEvents"] != 2 || counts["any-state/TriggeredRules"] != 2 {
+		t.Errorf("metrics %v", counts)
+	}
+}
+
+// TestEventsCommandFailureNotification is seed S2's rule: a command that
+// fails on purpose on a real agent produces an "EC2 Command Invocation
+// Status-change Notification" (source aws.ssm) that a default-bus rule on
+// the document names and status Failed turns, through an input transformer,
+// into the notification text (here read from an SQS queue).
+func TestEventsCommandFailureNotification(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	cfg := srv.AWSConfig()
+	id, code := servertest.Activation(t, cfg, 1)
+	agent := servertest.StartAgent(t, srv.URL, cfg, id, code, nil)
+	q := sqs.NewFromConfig(cfg)
+	url, arn := evQueue(t, q, "command-failures")
+	bin := servertest.CLIDebian
+	evCLI(t, srv, bin, "events", "put-rule", "--name", "ssm-command-failed", "--event-pattern",
+		`{"source":["aws.ssm"],"detail-type":["EC2 Command Invocation Status-change Notification"],`+
+			`"detail":{"document-name":["AWS-UpdateSSMAgent","AWS-ConfigureAWSPackage","AWS-RunShellScript"],"status":["Failed"]}}`)
+	evCLI(t, srv, bin, "events", "put-targets", "--rule", "ssm-command-failed", "--targets", `[{"Id":"mail","Arn":"`+arn+`",`+
+		`"InputTransformer":{"InputPathsMap":{"time":"$.time","command":"$.detail.command-id","document":"$.detail.document-name","node":"$.detail.instance-id"},`+
+		`"InputTemplate":"\"障害発生 <time>: command <command> (<document>) failed on <node>\""}}]`)
+	c := ssm.NewFromConfig(cfg)
+	ok := send(t, c, &ssm.SendCommandInput{InstanceIds: []string{agent.NodeID}}, "echo fine")
+	bad := send(t, c, &ssm.SendCommandInput{InstanceIds: []string{agent.NodeID}}, "echo about to fail", "exit 3")
+	waitCommand(t, c, aws.ToString(ok.CommandId), time.Minute)
+	waitCommand(t, c, aws.ToString(bad.CommandId), time.Minute)
+	msgs := evReceive(t, q, url, 1)
+	body := aws.ToString(msgs[0].Body)
+	if !strings.HasPrefix(body, `"障害発生 `) || !strings.Contains(body, "command "+aws.ToString(bad.CommandId)+" (AWS-RunShellScript) failed on "+agent.NodeID) {
+		t.Errorf("notification %s", body)
+	}
+	// Only the failed command notifies.
+	out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 1})
+	if err != nil || len(out.Messages) != 0 {
+		t.Errorf("more notifications: %v %v", out, err)
+	}
+}
