@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+	// IANA time zones for schedules (ScheduleTimezone, cron in a zone) on
+	// hosts without /usr/share/zoneinfo, such as minimal containers.
+	_ "time/tzdata"
 
 	"github.com/spf13/cobra"
 	"github.com/stewardhq/steward/server"
