@@ -529,9 +529,13 @@ func (t *sqsTx) Candidates(ctx context.Context, q sqs.CandidateQuery) ([]*sqs.Me
 
 // sqsMarkReceivedSQL returns the statement marking n messages received.
 func sqsMarkReceivedSQL(n int) string {
+	// +queue_id: without statistics SQLite would otherwise pick the
+	// (queue_id, visible_at) index and scan the queue's whole backlog for
+	// the listed IDs; the unary plus keeps it on the primary key (a no-op
+	// for PostgreSQL).
 	return `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, received_at = ?,
 		first_receive_at = CASE WHEN first_receive_at = 0 THEN ? ELSE first_receive_at END
-		WHERE queue_id = ? AND id IN (` + marks(n) + `)`
+		WHERE +queue_id = ? AND id IN (` + marks(n) + `)`
 }
 
 var sqsMarkReceivedSQLs = func() []string {
