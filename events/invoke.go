@@ -37,6 +37,12 @@ type TopicPublisher interface {
 	PublishToTopic(ctx context.Context, topicARN, message string) error
 }
 
+// LogWriter writes one log event to a CloudWatch Logs group, in a stream
+// it creates when missing. A missing group is a permanent NO_RESOURCE.
+type LogWriter interface {
+	WriteLog(ctx context.Context, group, stream string, timestamp time.Time, message string) error
+}
+
 // CommandSender runs a Command document through Run Command and returns the
 // command ID.
 type CommandSender interface {
@@ -175,6 +181,13 @@ func (b *Buses) invoke(ctx context.Context, rs *ruleState, t *target, d *Deliver
 		return Permanent(ErrNoResource, "SSM Automation is not available in this Steward version: automation definition %s cannot be started.", t.resource)
 	case kindBus:
 		return b.forward(ctx, rs, t, d)
+	case kindAPIDestination:
+		if err := b.checkRole(ctx, rs, t, "events:InvokeApiDestination", t.ARN); err != nil {
+			return err
+		}
+		return b.invokeAPIDestination(ctx, t, body)
+	case kindLogGroup:
+		return b.writeLog(ctx, t, d, body)
 	}
 	return Permanent(ErrInvalidParameter, "Unsupported target %s.", t.ARN)
 }
@@ -275,6 +288,48 @@ func scalarText(v any) (string, bool) {
 		return "false", true
 	}
 	return "", false
+}
+
+// writeLog writes the payload as one log event in a stream named after the
+// event ID (as EventBridge names them), stamped with the event's time. A
+// transformer's output must be {"timestamp":…,"message":…}, as AWS
+// requires of log-group targets.
+func (b *Buses) writeLog(ctx context.Context, t *target, d *Delivery, body []byte) error {
+	if b.opts.Logs == nil {
+		return Transient(ErrInternal, "The CloudWatch Logs service is not running.")
+	}
+	at := d.IngestedAt
+	var head struct {
+		Time string `json:"time"`
+	}
+	if json.Unmarshal(d.Event, &head) == nil {
+		if tm, err := time.Parse(time.RFC3339, head.Time); err == nil {
+			at = tm
+		}
+	}
+	msg := string(body)
+	if t.transformer != nil {
+		var out struct {
+			Timestamp json.RawMessage `json:"timestamp"` // ms or RFC 3339
+			Message   json.RawMessage `json:"message"`   // a string, or JSON kept as text
+		}
+		if json.Unmarshal(body, &out) != nil || len(out.Message) == 0 || string(out.Message) == "null" {
+			return Permanent(ErrInvalidParameter, `The input transformer of a log-group target must produce {"timestamp":<timestamp>,"message":<message>}.`)
+		}
+		var text string
+		if msg = string(out.Message); json.Unmarshal(out.Message, &text) == nil {
+			msg = text
+		}
+		var ms int64
+		if json.Unmarshal(out.Timestamp, &ms) == nil {
+			at = time.UnixMilli(ms)
+		} else if json.Unmarshal(out.Timestamp, &text) == nil {
+			if tm, err := time.Parse(time.RFC3339, text); err == nil {
+				at = tm
+			}
+		}
+	}
+	return b.opts.Logs.WriteLog(ctx, t.resource, d.EventID, at, msg)
 }
 
 // forward puts the event on another bus of this account, as it is.

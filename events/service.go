@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -22,9 +23,16 @@ type Options struct {
 	Queues   QueueSender
 	Topics   TopicPublisher
 	Commands CommandSender
+	Logs     LogWriter
 	// Roles checks a target's RoleArn before the invocation; nil skips
 	// the check.
 	Roles RoleChecker
+	// Sealer seals connection secrets at rest (the keyring); without one
+	// connections cannot be created.
+	Sealer Sealer
+	// HTTPClient calls API destinations and OAuth authorization endpoints
+	// (default: 5 s timeout, redirects not followed).
+	HTTPClient *http.Client
 
 	// Workers bounds deliveries in flight (default 64).
 	Workers int
@@ -69,6 +77,9 @@ func (o *Options) defaults() {
 	if o.Lease <= 0 {
 		o.Lease = 2 * time.Minute
 	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = defaultHTTPClient()
+	}
 	if o.MaxRulesPerBus <= 0 {
 		o.MaxRulesPerBus = defaultMaxRules
 	}
@@ -88,6 +99,8 @@ type Buses struct {
 	log    *slog.Logger
 	router *router
 	engine *engine
+	tokens oauthTokens // OAuth access tokens of connections
+	limits rateLimits  // invocation rate of API destinations
 
 	ctl sync.Mutex // serializes control-plane writes and router updates
 

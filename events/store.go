@@ -52,6 +52,7 @@ type Target struct {
 	SQSMessageGroup  *string // SqsParameters.MessageGroupId; nil without SqsParameters
 	RunCommand       []RunCommandTarget
 	HasRunCommand    bool // RunCommandParameters given
+	HTTP             *HTTPParametersTarget
 }
 
 // InputTransformer is a target's InputTransformer.
@@ -194,6 +195,24 @@ type Store interface {
 	DueSchedules(ctx context.Context, now time.Time) ([]*RuleRecord, error)
 	Metrics(ctx context.Context, since time.Time) ([]Metric, error)
 	PurgeMetrics(ctx context.Context, before time.Time) error
+
+	ConnectionStore
+}
+
+// ConnectionStore persists connections and API destinations. Gets and
+// deletes of a missing name return ErrNotFound; Put with create inserts
+// (ErrConflict when the name exists), without it updates (ErrNotFound when
+// it does not); List filters by name prefix and by state or connection ARN
+// ("" for any) and returns ErrInvalidToken for tokens it did not make.
+type ConnectionStore interface {
+	GetConnection(ctx context.Context, name string) (*ConnectionRecord, error)
+	ListConnections(ctx context.Context, prefix, state, token string, limit int) ([]*ConnectionRecord, string, error)
+	PutConnection(ctx context.Context, c *ConnectionRecord, create bool) error
+	DeleteConnection(ctx context.Context, name string) error
+	GetAPIDestination(ctx context.Context, name string) (*APIDestinationRecord, error)
+	ListAPIDestinations(ctx context.Context, prefix, connectionARN, token string, limit int) ([]*APIDestinationRecord, string, error)
+	PutAPIDestination(ctx context.Context, d *APIDestinationRecord, create bool) error
+	DeleteAPIDestination(ctx context.Context, name string) error
 }
 
 // Tx is a control-plane write transaction. GetBus, GetRule and Targets

@@ -31,13 +31,14 @@ const (
 	kindRunCommand
 	kindAutomation
 	kindBus
+	kindLogGroup
 )
 
 // target is a target compiled for delivery.
 type target struct {
 	Target
 	kind        targetKind
-	resource    string // queue or topic ARN, document name, automation name, bus name
+	resource    string // queue or topic ARN, document name, automation name, bus name, log group name
 	fifo        bool
 	transformer *input.Transformer
 	inputPath   *input.Path
@@ -117,7 +118,17 @@ func (b *Buses) compileTarget(bus string, t Target) (*target, error) {
 		if t.Input != nil || t.InputPath != nil || t.InputTransformer != nil {
 			return nil, steward.Validation("Input, InputPath and InputTransformer are not supported for event bus target %s.", t.ID)
 		}
-	case (service == "sqs" || service == "sns" || service == "ssm" || service == "events") && !local:
+	case service == "logs" && local && strings.HasPrefix(resource, "log-group:"):
+		c.kind, c.resource = kindLogGroup, strings.TrimSuffix(strings.TrimPrefix(resource, "log-group:"), ":*")
+		if c.resource == "" || strings.Contains(c.resource, ":") {
+			return nil, steward.Validation("Parameter %s is not valid. Reason: Provided Arn is not in correct format.", shown(t.ARN))
+		}
+	case service == "events" && local && strings.HasPrefix(resource, "api-destination/"):
+		c.kind, c.resource = kindAPIDestination, apiDestinationName(resource)
+		if c.resource == "" {
+			return nil, steward.Validation("Parameter %s is not valid. Reason: Provided Arn is not in correct format.", shown(t.ARN))
+		}
+	case (service == "sqs" || service == "sns" || service == "ssm" || service == "events" || service == "logs") && !local:
 		return nil, &unsupported{fmt.Sprintf("Target %s is in another account or region; Steward delivers within account %s, region %s.", t.ARN, b.opts.Account, b.opts.Region)}
 	default:
 		return nil, &unsupported{fmt.Sprintf("Steward cannot deliver to %s targets (%s).", service, t.ARN)}
@@ -197,6 +208,16 @@ func checkTargets(ts []Target, f *fieldErrors) {
 			}
 			if p.MaximumEventAgeInSeconds != nil {
 				f.intRange(*p.MaximumEventAgeInSeconds, m+"retryPolicy.maximumEventAgeInSeconds", minEventAge, maxEventAge)
+			}
+		}
+		if h := t.HTTP; h != nil {
+			for k, v := range h.HeaderParameters {
+				f.length(k, m+"httpParameters.headerParameters.key", 0, maxHTTPKey)
+				f.length(v, m+"httpParameters.headerParameters.value", 0, maxHTTPValue)
+			}
+			for k, v := range h.QueryParameters {
+				f.length(k, m+"httpParameters.queryStringParameters.key", 0, maxHTTPKey)
+				f.length(v, m+"httpParameters.queryStringParameters.value", 0, maxHTTPValue)
 			}
 		}
 		if t.DeadLetterARN != "" {

@@ -66,3 +66,20 @@ aws events put-targets --rule example-every-minute --targets '[{"Id":"queue","Ar
 aws events list-rules --name-prefix example- --query 'Rules[].[Name,State,EventPattern || ScheduleExpression]' --output text
 echo "scheduled events arrive in $Q every minute; clean up with:"
 echo "  for r in example-big-orders example-params example-ops example-doomed example-every-minute; do aws events remove-targets --rule \$r --ids queue run gone; aws events delete-rule --name \$r; done"
+
+# 6. An API destination: a webhook called with an API key header. HOOK is
+# any HTTP endpoint (for example `python3 -m http.server 8099` prints each
+# request); a 5xx or no answer is retried, then dead-lettered.
+HOOK=${HOOK:-http://127.0.0.1:8099/hooks/*}
+CONN=$(aws events create-connection --name example-hook-auth --authorization-type API_KEY \
+  --auth-parameters '{"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"example-secret"}}' \
+  --query ConnectionArn --output text)
+aws events describe-connection --name example-hook-auth --query '{state:ConnectionState,auth:AuthParameters}'
+DEST=$(aws events create-api-destination --cli-input-json '{"Name":"example-hook","ConnectionArn":"'"$CONN"'",
+  "InvocationEndpoint":"'"$HOOK"'","HttpMethod":"POST","InvocationRateLimitPerSecond":10}' \
+  --query ApiDestinationArn --output text)
+aws events put-rule --name example-hook --event-pattern '{"source":["example.hook"]}'
+aws events put-targets --rule example-hook --targets '[{"Id":"hook","Arn":"'"$DEST"'",
+  "HttpParameters":{"PathParameterValues":["orders"],"HeaderParameters":{"x-origin":"steward"}},
+  "RetryPolicy":{"MaximumRetryAttempts":2},"DeadLetterConfig":{"Arn":"'"$DLQARN"'"}}]'
+aws events put-events --entries '[{"Source":"example.hook","DetailType":"t","Detail":"{\"id\":1}"}]'

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/stewardhq/steward"
@@ -14,22 +15,34 @@ import (
 	"github.com/stewardhq/steward/ssm"
 )
 
-// EventBridge wiring: the buses on the store, delivering to SQS, SNS and
-// Run Command in process, with RoleArn checked by IAM. Each adapter says
-// which failures are permanent (the target or its input is wrong: retrying
-// sends the same thing) and which the retry policy should retry.
+// EventBridge wiring: the buses on the store, delivering to SQS, SNS,
+// CloudWatch Logs and Run Command in process, with RoleArn checked by IAM.
+// Each adapter says which failures are permanent (the target or its input
+// is wrong: retrying sends the same thing) and which the retry policy
+// should retry.
 
-// newEvents builds EventBridge (not yet open).
-func (s *Server) newEvents() *events.Buses {
+// newEvents builds EventBridge (not yet open). Connection secrets are
+// sealed with the keyring; API destinations are called with the outbound
+// TLS settings SNS uses, without following redirects.
+func (s *Server) newEvents(ring events.Sealer) (*events.Buses, error) {
+	tlsCfg, err := outboundTLS(s.cfg.ExtraCAFile)
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	opts := events.Options{
+		Sealer: ring, HTTPClient: client,
 		Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region, Logger: s.log,
-		Queues: eventsQueues{s}, Topics: eventsTopics{s}, Commands: eventsCommands{s}, Roles: eventsRoles{s},
+		Queues: eventsQueues{s}, Topics: eventsTopics{s}, Commands: eventsCommands{s}, Logs: eventsLogs{s}, Roles: eventsRoles{s},
 		Exclusive: !isPostgres(s.cfg.Database),
 	}
 	if isPostgres(s.cfg.Database) {
 		opts.Refresh = 2 * time.Second // rules changed by other replicas
 	}
-	return events.New(sqlstore.NewEventsStore(s.db), opts)
+	return events.New(sqlstore.NewEventsStore(s.db), opts), nil
 }
 
 // Events returns EventBridge (tests and admin commands).

@@ -30,6 +30,7 @@ import (
 	"github.com/stewardhq/steward/gateway/stsapi"
 	"github.com/stewardhq/steward/iam"
 	"github.com/stewardhq/steward/keyring"
+	"github.com/stewardhq/steward/logs"
 	"github.com/stewardhq/steward/mail"
 	"github.com/stewardhq/steward/postgres"
 	"github.com/stewardhq/steward/sigv4"
@@ -59,6 +60,7 @@ type Server struct {
 	queues   *sqs.Queues
 	sns      *sns.Topics
 	bridge   *events.Buses
+	logs     *logs.Service
 
 	ln   net.Listener
 	http *http.Server
@@ -136,7 +138,10 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.sns, err = s.newSNS(ring); err != nil {
 		return err
 	}
-	s.bridge = s.newEvents()
+	s.logs = s.newLogs()
+	if s.bridge, err = s.newEvents(ring); err != nil {
+		return err
+	}
 
 	internal := http.NewServeMux()
 	internal.Handle(sns.LinkPath, snsapi.Links(s.sns, s.log))
@@ -155,6 +160,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 			snsapi.Service(s.sns),
 			eventsapi.Service(s.bridge),
 			s.sqsService(),
+			s.logsService(),
 		},
 		Credentials: credentials{s.keys},
 		Clock:       s.cfg.Clock,

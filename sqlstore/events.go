@@ -63,6 +63,13 @@ type targetSpec struct {
 	SQSGroup      *string          `json:"sqsGroup,omitempty"`
 	RunCommand    []runCommandSpec `json:"runCommand,omitempty"`
 	HasRunCommand bool             `json:"hasRunCommand,omitempty"`
+	HTTP          *httpSpec        `json:"http,omitempty"`
+}
+
+type httpSpec struct {
+	Path    []string          `json:"path,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Query   map[string]string `json:"query,omitempty"`
 }
 
 type transformerSpec struct {
@@ -86,6 +93,9 @@ func targetSpecOf(t *events.Target) string {
 	}
 	for _, rc := range t.RunCommand {
 		s.RunCommand = append(s.RunCommand, runCommandSpec{Key: rc.Key, Values: rc.Values})
+	}
+	if h := t.HTTP; h != nil {
+		s.HTTP = &httpSpec{Path: h.PathParameterValues, Headers: h.HeaderParameters, Query: h.QueryParameters}
 	}
 	b, _ := json.Marshal(s)
 	return string(b)
@@ -111,6 +121,9 @@ func scanTarget(s rowScanner) (*events.TargetRecord, error) {
 	}
 	for _, rc := range ts.RunCommand {
 		r.RunCommand = append(r.RunCommand, events.RunCommandTarget{Key: rc.Key, Values: rc.Values})
+	}
+	if h := ts.HTTP; h != nil {
+		r.HTTP = &events.HTTPParametersTarget{PathParameterValues: h.Path, HeaderParameters: h.Headers, QueryParameters: h.Query}
 	}
 	return &r, nil
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Mail", testMail},
 		{"SNS", testSNS},
 		{"Events", testEvents},
+		{"Logs", testLogs},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

@@ -18,6 +18,8 @@ func Service(b *events.Buses) *gateway.Service {
 	ops = append(ops, targetOps(b)...)
 	ops = append(ops, eventOps(b)...)
 	ops = append(ops, tagOps(b)...)
+	ops = append(ops, connectionOps(b)...)
+	ops = append(ops, apiDestinationOps(b)...)
 	return &gateway.Service{
 		Name:        "events",
 		SigningName: "events",

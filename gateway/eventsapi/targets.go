@@ -85,6 +85,13 @@ type targetWire struct {
 	SqsParameters        *sqsParametersWire        `json:"SqsParameters,omitempty"`
 	DeadLetterConfig     *deadLetterConfigWire     `json:"DeadLetterConfig,omitempty"`
 	RetryPolicy          *retryPolicyWire          `json:"RetryPolicy,omitempty"`
+	HttpParameters       *httpParametersWire       `json:"HttpParameters,omitempty"`
+}
+
+type httpParametersWire struct {
+	PathParameterValues   []string          `json:"PathParameterValues,omitempty"`
+	HeaderParameters      map[string]string `json:"HeaderParameters,omitempty"`
+	QueryStringParameters map[string]string `json:"QueryStringParameters,omitempty"`
 }
 
 type inputTransformerWire struct {
@@ -141,6 +148,9 @@ func (t *targetWire) domain() events.Target {
 	if p := t.RetryPolicy; p != nil {
 		out.RetryPolicy = &events.RetryPolicy{MaximumRetryAttempts: intIn(p.MaximumRetryAttempts), MaximumEventAgeInSeconds: intIn(p.MaximumEventAgeInSeconds)}
 	}
+	if h := t.HttpParameters; h != nil {
+		out.HTTP = &events.HTTPParametersTarget{PathParameterValues: h.PathParameterValues, HeaderParameters: h.HeaderParameters, QueryParameters: h.QueryStringParameters}
+	}
 	return out
 }
 
@@ -165,6 +175,9 @@ func targetOut(t *events.Target) targetWire {
 	}
 	if p := t.RetryPolicy; p != nil {
 		out.RetryPolicy = &retryPolicyWire{MaximumRetryAttempts: intOut(p.MaximumRetryAttempts), MaximumEventAgeInSeconds: intOut(p.MaximumEventAgeInSeconds)}
+	}
+	if h := t.HTTP; h != nil {
+		out.HttpParameters = &httpParametersWire{PathParameterValues: h.PathParameterValues, HeaderParameters: h.HeaderParameters, QueryStringParameters: h.QueryParameters}
 	}
 	return out
 }
