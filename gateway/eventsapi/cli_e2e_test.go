@@ -1,7 +1,6 @@
 package eventsapi_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,101 +12,71 @@ import (
 // botocore models, Debian's aws 2.9 with models of January 2023), checking
 // what each client parsed and the error codes it saw.
 
-type cli struct {
-	t   *testing.T
-	srv *servertest.Server
-	bin string
-}
-
-func (c cli) run(args ...string) map[string]any {
-	c.t.Helper()
-	out, err := c.srv.CLI(c.t, c.bin, append([]string{"events"}, args...)...)
-	if err != nil {
-		c.t.Fatalf("%s events %s: %v", c.bin, strings.Join(args, " "), err)
-	}
-	m := map[string]any{}
-	if strings.TrimSpace(out) != "" {
-		if err := json.Unmarshal([]byte(out), &m); err != nil {
-			c.t.Fatalf("%s %s: output %q: %v", c.bin, args[0], out, err)
-		}
-	}
-	return m
-}
-
-// fail runs a command that must fail with code.
-func (c cli) fail(code string, args ...string) {
-	c.t.Helper()
-	_, err := c.srv.CLI(c.t, c.bin, append([]string{"events"}, args...)...)
-	if err == nil || !strings.Contains(err.Error(), "("+code+")") {
-		c.t.Errorf("%s events %s: %v, want %s", c.bin, strings.Join(args, " "), err, code)
-	}
-}
-
 func TestCLIs(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t)
 	for i, bin := range []string{servertest.CLIv1, servertest.CLIDebian} {
 		t.Run(bin, func(t *testing.T) {
-			c := cli{t: t, srv: srv, bin: bin}
+			c := servertest.ServiceCLI{T: t, Srv: srv, Bin: bin, Service: "events"}
 			walk(t, c, fmt.Sprintf("c%d", i))
 		})
 	}
 }
 
-func walk(t *testing.T, c cli, p string) {
+func walk(t *testing.T, c servertest.ServiceCLI, p string) {
 	acct := "000000000000"
 	bus := p + "-orders"
 	busARN := "arn:aws:events:us-east-1:" + acct + ":event-bus/" + bus
-	if got := c.run("create-event-bus", "--name", bus, "--tags", "Key=team,Value=ops")["EventBusArn"]; got != busARN {
+	if got := c.JSON("create-event-bus", "--name", bus, "--tags", "Key=team,Value=ops")["EventBusArn"]; got != busARN {
 		t.Errorf("EventBusArn = %v", got)
 	}
-	c.fail("ResourceAlreadyExistsException", "create-event-bus", "--name", bus)
+	c.Fails("ResourceAlreadyExistsException", "create-event-bus", "--name", bus)
 	// CreationTime is newer than the Debian CLI's model.
-	if d := c.run("describe-event-bus", "--name", busARN); d["Name"] != bus || d["Arn"] != busARN || (c.bin == servertest.CLIv1 && d["CreationTime"] == nil) {
+	if d := c.JSON("describe-event-bus", "--name", busARN); d["Name"] != bus || d["Arn"] != busARN || (c.Bin == servertest.CLIv1 && d["CreationTime"] == nil) {
 		t.Errorf("describe-event-bus = %v", d)
 	}
-	if d := c.run("describe-event-bus"); d["Name"] != "default" {
+	if d := c.JSON("describe-event-bus"); d["Name"] != "default" {
 		t.Errorf("describe-event-bus (default) = %v", d)
 	}
-	c.fail("ResourceNotFoundException", "describe-event-bus", "--name", p+"-nope")
-	buses := c.run("list-event-buses", "--name-prefix", p)["EventBuses"].([]any)
+	c.Fails("ResourceNotFoundException", "describe-event-bus", "--name", p+"-nope")
+	buses := c.JSON("list-event-buses", "--name-prefix", p)["EventBuses"].([]any)
 	if len(buses) != 1 {
 		t.Errorf("list-event-buses = %v", buses)
 	}
 
 	// Rules: a pattern rule on the custom bus (named by ARN), a schedule
 	// rule on the default bus.
-	rule := c.run("put-rule", "--name", p+"-big", "--event-bus-name", busARN, "--event-pattern",
+	rule := c.JSON("put-rule", "--name", p+"-big", "--event-bus-name", busARN, "--event-pattern",
 		`{"source":["shop"],"detail":{"total":[{"numeric":[">",100]}]}}`, "--description", "big orders", "--tags", "Key=k,Value=v")
 	ruleARN := "arn:aws:events:us-east-1:" + acct + ":rule/" + bus + "/" + p + "-big"
 	if rule["RuleArn"] != ruleARN {
 		t.Errorf("RuleArn = %v", rule["RuleArn"])
 	}
-	c.run("put-rule", "--name", p+"-tick", "--schedule-expression", "rate(5 minutes)", "--state", "DISABLED")
-	c.fail("ValidationException", "put-rule", "--name", p+"-x", "--schedule-expression", "rate(5 minute)")
-	c.fail("ValidationException", "put-rule", "--name", p+"-x", "--event-bus-name", bus, "--schedule-expression", "rate(5 minutes)")
-	c.fail("InvalidEventPatternException", "put-rule", "--name", p+"-x", "--event-pattern", `{"source":"shop"}`)
-	c.fail("ValidationException", "put-rule", "--name", p+"-x")
-	c.fail("ResourceNotFoundException", "put-rule", "--name", p+"-x", "--event-bus-name", p+"-nope", "--event-pattern", `{"source":["a"]}`)
-	d := c.run("describe-rule", "--name", p+"-big", "--event-bus-name", bus)
+	c.JSON("put-rule", "--name", p+"-tick", "--schedule-expression", "rate(5 minutes)", "--state", "DISABLED")
+	c.Fails("ValidationException", "put-rule", "--name", p+"-x", "--schedule-expression", "rate(5 minute)")
+	c.Fails("ValidationException", "put-rule", "--name", p+"-x", "--event-bus-name", bus, "--schedule-expression", "rate(5 minutes)")
+	c.Fails("InvalidEventPatternException", "put-rule", "--name", p+"-x", "--event-pattern", `{"source":"shop"}`)
+	c.Fails("ValidationException", "put-rule", "--name", p+"-x")
+	c.Fails("ResourceNotFoundException", "put-rule", "--name", p+"-x", "--event-bus-name", p+"-nope", "--event-pattern", `{"source":["a"]}`)
+	d := c.JSON("describe-rule", "--name", p+"-big", "--event-bus-name", bus)
 	if d["Arn"] != ruleARN || d["State"] != "ENABLED" || d["Description"] != "big orders" || d["EventBusName"] != bus || d["CreatedBy"] != acct {
 		t.Errorf("describe-rule = %v", d)
 	}
-	if d := c.run("describe-rule", "--name", p+"-tick"); d["ScheduleExpression"] != "rate(5 minutes)" || d["State"] != "DISABLED" {
+	if d := c.JSON("describe-rule", "--name", p+"-tick"); d["ScheduleExpression"] != "rate(5 minutes)" || d["State"] != "DISABLED" {
 		t.Errorf("describe-rule (schedule) = %v", d)
 	}
-	c.fail("ResourceNotFoundException", "describe-rule", "--name", p+"-big")
-	c.run("enable-rule", "--name", p+"-tick")
-	if d := c.run("describe-rule", "--name", p+"-tick"); d["State"] != "ENABLED" {
+	c.Fails("ResourceNotFoundException", "describe-rule", "--name", p+"-big")
+	c.JSON("enable-rule", "--name", p+"-tick")
+	if d := c.JSON("describe-rule", "--name", p+"-tick"); d["State"] != "ENABLED" {
 		t.Errorf("after enable-rule: %v", d["State"])
 	}
-	c.run("disable-rule", "--name", p+"-tick")
-	c.fail("ResourceNotFoundException", "enable-rule", "--name", p+"-nope")
-	rules := c.run("list-rules", "--name-prefix", p+"-")["Rules"].([]any)
+	c.JSON("disable-rule", "--name", p+"-tick")
+	c.Fails("ResourceNotFoundException", "enable-rule", "--name", p+"-nope")
+	rules := c.JSON("list-rules", "--name-prefix", p+"-")["Rules"].([]any)
 	if len(rules) != 1 || rules[0].(map[string]any)["Name"] != p+"-tick" {
 		t.Errorf("list-rules (default bus) = %v", rules)
 	}
-	rules = c.run("list-rules", "--event-bus-name", bus)["Rules"].([]any)
+	rules = c.JSON("list-rules", "--event-bus-name", bus)["Rules"].([]any)
 	if len(rules) != 1 {
 		t.Errorf("list-rules (custom bus) = %v", rules)
 	}
@@ -120,17 +89,17 @@ func walk(t *testing.T, c cli, p string) {
 		`"RunCommandParameters":{"RunCommandTargets":[{"Key":"tag:env","Values":["prod"]}]}},` +
 		`{"Id":"fifo","Arn":"` + q + `.fifo","SqsParameters":{"MessageGroupId":"g1"}},` +
 		`{"Id":"lambda","Arn":"arn:aws:lambda:us-east-1:` + acct + `:function:f"}]`
-	res := c.run("put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", targets)
+	res := c.JSON("put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", targets)
 	failed := res["FailedEntries"].([]any)
 	if res["FailedEntryCount"] != 1.0 || len(failed) != 1 || failed[0].(map[string]any)["TargetId"] != "lambda" {
 		t.Errorf("put-targets = %v", res)
 	}
-	c.fail("ValidationException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", `[{"Id":"f","Arn":"`+q+`.fifo"}]`)
-	c.fail("ValidationException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", `[{"Id":"x","Arn":"`+q+`","Input":"{}","InputPath":"$.detail"}]`)
-	c.fail("ResourceNotFoundException", "put-targets", "--rule", p+"-nope", "--targets", `[{"Id":"x","Arn":"`+q+`"}]`)
-	c.fail("LimitExceededException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets",
+	c.Fails("ValidationException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", `[{"Id":"f","Arn":"`+q+`.fifo"}]`)
+	c.Fails("ValidationException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets", `[{"Id":"x","Arn":"`+q+`","Input":"{}","InputPath":"$.detail"}]`)
+	c.Fails("ResourceNotFoundException", "put-targets", "--rule", p+"-nope", "--targets", `[{"Id":"x","Arn":"`+q+`"}]`)
+	c.Fails("LimitExceededException", "put-targets", "--rule", p+"-big", "--event-bus-name", bus, "--targets",
 		`[{"Id":"a","Arn":"`+q+`"},{"Id":"b","Arn":"`+q+`"},{"Id":"c","Arn":"`+q+`"}]`)
-	listed := c.run("list-targets-by-rule", "--rule", p+"-big", "--event-bus-name", bus)["Targets"].([]any)
+	listed := c.JSON("list-targets-by-rule", "--rule", p+"-big", "--event-bus-name", bus)["Targets"].([]any)
 	if len(listed) != 3 {
 		t.Fatalf("list-targets-by-rule = %v", listed)
 	}
@@ -151,31 +120,31 @@ func walk(t *testing.T, c cli, p string) {
 	if g := byID["fifo"]["SqsParameters"].(map[string]any)["MessageGroupId"]; g != "g1" {
 		t.Errorf("fifo target = %v", byID["fifo"])
 	}
-	names := c.run("list-rule-names-by-target", "--target-arn", q, "--event-bus-name", bus)["RuleNames"].([]any)
+	names := c.JSON("list-rule-names-by-target", "--target-arn", q, "--event-bus-name", bus)["RuleNames"].([]any)
 	if len(names) != 1 || names[0] != p+"-big" {
 		t.Errorf("list-rule-names-by-target = %v", names)
 	}
-	c.fail("ValidationException", "delete-rule", "--name", p+"-big", "--event-bus-name", bus)
-	c.run("remove-targets", "--rule", p+"-big", "--event-bus-name", bus, "--ids", "sqs", "rc", "fifo")
+	c.Fails("ValidationException", "delete-rule", "--name", p+"-big", "--event-bus-name", bus)
+	c.JSON("remove-targets", "--rule", p+"-big", "--event-bus-name", bus, "--ids", "sqs", "rc", "fifo")
 
 	// Tags on the rule and the bus.
-	c.run("tag-resource", "--resource-arn", ruleARN, "--tags", "Key=k,Value=v2", "Key=env,Value=prod")
-	c.run("untag-resource", "--resource-arn", ruleARN, "--tag-keys", "env")
-	tags := c.run("list-tags-for-resource", "--resource-arn", ruleARN)["Tags"].([]any)
+	c.JSON("tag-resource", "--resource-arn", ruleARN, "--tags", "Key=k,Value=v2", "Key=env,Value=prod")
+	c.JSON("untag-resource", "--resource-arn", ruleARN, "--tag-keys", "env")
+	tags := c.JSON("list-tags-for-resource", "--resource-arn", ruleARN)["Tags"].([]any)
 	if len(tags) != 1 || tags[0].(map[string]any)["Value"] != "v2" {
 		t.Errorf("rule tags = %v", tags)
 	}
-	if tags := c.run("list-tags-for-resource", "--resource-arn", busARN)["Tags"].([]any); len(tags) != 1 {
+	if tags := c.JSON("list-tags-for-resource", "--resource-arn", busARN)["Tags"].([]any); len(tags) != 1 {
 		t.Errorf("bus tags = %v", tags)
 	}
-	c.fail("ResourceNotFoundException", "list-tags-for-resource", "--resource-arn", ruleARN+"-nope")
+	c.Fails("ResourceNotFoundException", "list-tags-for-resource", "--resource-arn", ruleARN+"-nope")
 
 	// PutEvents: per-entry errors in a 200 answer.
 	entries := `[{"Source":"shop","DetailType":"Order","Detail":"{\"id\":\"o-1\",\"total\":120}","EventBusName":"` + bus + `","Time":"2026-01-21T10:15:00Z"},` +
 		`{"Source":"aws.ec2","DetailType":"x","Detail":"{}"},` +
 		`{"Source":"shop","DetailType":"x","Detail":"[1]"},` +
 		`{"Source":"shop","DetailType":"x","Detail":"{}","EventBusName":"` + p + `-nope"}]`
-	put := c.run("put-events", "--entries", entries)
+	put := c.JSON("put-events", "--entries", entries)
 	if put["FailedEntryCount"] != 3.0 {
 		t.Errorf("put-events = %v", put)
 	}
@@ -192,10 +161,10 @@ func walk(t *testing.T, c cli, p string) {
 		t.Errorf("entry codes = %v", codes)
 	}
 
-	c.run("delete-rule", "--name", p+"-big", "--event-bus-name", bus)
-	c.run("delete-rule", "--name", p+"-tick")
-	c.run("delete-rule", "--name", p+"-tick") // again: no error
-	c.fail("ValidationException", "delete-event-bus", "--name", "default")
-	c.run("delete-event-bus", "--name", bus)
-	c.fail("ResourceNotFoundException", "describe-event-bus", "--name", bus)
+	c.JSON("delete-rule", "--name", p+"-big", "--event-bus-name", bus)
+	c.JSON("delete-rule", "--name", p+"-tick")
+	c.JSON("delete-rule", "--name", p+"-tick") // again: no error
+	c.Fails("ValidationException", "delete-event-bus", "--name", "default")
+	c.JSON("delete-event-bus", "--name", bus)
+	c.Fails("ResourceNotFoundException", "describe-event-bus", "--name", bus)
 }

@@ -10,10 +10,12 @@ package servertest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,4 +171,40 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// ServiceCLI runs one service's commands ("events", "logs" …) through one
+// aws CLI binary against Srv, failing T when a command does not do what the
+// test expects.
+type ServiceCLI struct {
+	T       testing.TB
+	Srv     *Server
+	Bin     string // CLIv1 or CLIDebian
+	Service string
+}
+
+// JSON runs `aws SERVICE args…`, which must succeed, and decodes its JSON
+// output (an empty output is an empty map).
+func (c ServiceCLI) JSON(args ...string) map[string]any {
+	c.T.Helper()
+	out, err := c.Srv.CLI(c.T, c.Bin, append([]string{c.Service}, args...)...)
+	if err != nil {
+		c.T.Fatalf("%s %s %s: %v", c.Bin, c.Service, strings.Join(args, " "), err)
+	}
+	m := map[string]any{}
+	if strings.TrimSpace(out) != "" {
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			c.T.Fatalf("%s %s %s: output %q: %v", c.Bin, c.Service, args[0], out, err)
+		}
+	}
+	return m
+}
+
+// Fails runs `aws SERVICE args…`, which must fail with the error code code.
+func (c ServiceCLI) Fails(code string, args ...string) {
+	c.T.Helper()
+	_, err := c.Srv.CLI(c.T, c.Bin, append([]string{c.Service}, args...)...)
+	if err == nil || !strings.Contains(err.Error(), "("+code+")") {
+		c.T.Errorf("%s %s %s: %v, want %s", c.Bin, c.Service, strings.Join(args, " "), err, code)
+	}
 }
