@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -379,39 +378,9 @@ func eventsConcurrentClaims(t *testing.T, s *eventsFixture) {
 	if err := s.Ingest(ctx, &events.Ingest{Deliveries: ds, LeaseUntil: evTime}); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				got, err := s.ClaimDeliveries(ctx, evTime, evTime.Add(time.Hour), 20)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range got {
-					seen[d.ID]++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != 300 {
-		t.Errorf("claimed %d rows, want 300", len(seen))
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("row %d claimed %d times", id, n)
-		}
-	}
+	claimEachOnce(t, 6, 300, func() ([]*events.Delivery, error) {
+		return s.ClaimDeliveries(ctx, evTime, evTime.Add(time.Hour), 20)
+	}, func(d *events.Delivery) int64 { return d.ID })
 }
 
 func eventsSchedules(t *testing.T, s *eventsFixture) {

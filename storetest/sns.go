@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -402,39 +401,9 @@ func snsConcurrentClaims(t *testing.T, s *snsFixture) {
 		subs = append(subs, fmt.Sprint("s", i))
 	}
 	snsAdd(t, s, snsMessage("m"), subs, time.Time{})
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				got, err := s.ClaimDeliveries(ctx, snsTime, snsTime.Add(time.Hour), 7)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, d := range got {
-					seen[d.ID]++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != 60 {
-		t.Errorf("%d rows claimed, want 60", len(seen))
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("row %d claimed %d times", id, n)
-		}
-	}
+	claimEachOnce(t, 4, 60, func() ([]*sns.Delivery, error) {
+		return s.ClaimDeliveries(ctx, snsTime, snsTime.Add(time.Hour), 7)
+	}, func(d *sns.Delivery) int64 { return d.ID })
 }
 
 func snsPurge(t *testing.T, s *snsFixture) {
