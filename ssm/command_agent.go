@@ -17,9 +17,6 @@ import (
 // and touches its own invocations: a command ID that has no invocation on
 // the node is NotFound, whatever the command is.
 
-// resultSlots is how many results are processed at once.
-const resultSlots = 2
-
 func errNotThisNode(commandID string) error {
 	return steward.Errorf(agentproto.CodeNotFound, "Command %s has no invocation on this node.", commandID)
 }
@@ -240,15 +237,6 @@ func (c *Commands) Result(ctx context.Context, nodeID string, req agentproto.Res
 	status, details, err := resultStatus(req)
 	if err != nil {
 		return err
-	}
-	// Results are bounded so that they do not crowd out the acks that widen
-	// rate control's window and the polls that deliver (a result only
-	// finishes an invocation; it may wait a little).
-	select {
-	case c.results <- struct{}{}:
-		defer func() { <-c.results }()
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 	// The steps are matched and the output masked inside the command's
 	// transaction, against the command as stored now (a runDocument step

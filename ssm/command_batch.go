@@ -31,6 +31,9 @@ type nodeOp struct {
 	done bool
 }
 
+// opsPerBatch bounds the ops one command transaction applies.
+const opsPerBatch = 128
+
 type commandQueue struct {
 	ops     []*nodeOp
 	running bool
@@ -72,8 +75,7 @@ func (c *Commands) runNodeOp(ctx context.Context, commandID string, op *nodeOp) 
 	}
 	// Leader: run what is queued (op included), then hand over.
 	b.mu.Lock()
-	ops := q.ops
-	q.ops = nil
+	ops := q.take()
 	b.mu.Unlock()
 	c.runBatch(context.WithoutCancel(ctx), commandID, ops)
 	b.mu.Lock()
@@ -95,12 +97,23 @@ func (c *Commands) runNodeOp(ctx context.Context, commandID string, op *nodeOp) 
 	return op.err
 }
 
+// take removes the ops of the next batch from the queue: the oldest, at
+// most opsPerBatch (the first is the leader's own), so that one transaction
+// stays short.
+func (q *commandQueue) take() []*nodeOp {
+	n := min(len(q.ops), opsPerBatch)
+	ops := q.ops[:n:n]
+	q.ops = q.ops[n:]
+	return ops
+}
+
 // runBatch applies ops in one command transaction and sets their errors.
 func (c *Commands) runBatch(ctx context.Context, commandID string, ops []*nodeOp) {
 	now := c.now()
 	var results []nodeOpResult
 	var wake []string
 	var sent *CommandRecord
+	var done bool
 	err := c.store.UpdateCommand(ctx, commandID, func(tx CommandTx) error {
 		results, wake, sent = results[:0], nil, nil
 		cmd, err := tx.Command(ctx)
@@ -124,6 +137,7 @@ func (c *Commands) runBatch(ctx context.Context, commandID string, ops []*nodeOp
 			results = append(results, nodeOpResult{op: op})
 		}
 		wake, err = st.finish(ctx)
+		done = st.cmd.Done
 		return err
 	})
 	if err != nil {
@@ -140,5 +154,8 @@ func (c *Commands) runBatch(ctx context.Context, commandID string, ops []*nodeOp
 	for _, r := range results {
 		r.op.err = r.err
 	}
-	c.deliver(sent, wake)
+	c.deliver(ctx, sent, wake)
+	if done {
+		c.messages.forget(commandID)
+	}
 }

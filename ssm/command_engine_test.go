@@ -68,6 +68,44 @@ func TestRateControlRampUp(t *testing.T) {
 	cmdCounters(t, got, 40, 40, 0, 0)
 }
 
+// Nodes dispatched by an ack (not by SendCommand) are handed the whole
+// command message, the one Poll offers, so their held polls answer without
+// asking the store again.
+func TestDispatchHandsOverTheMessage(t *testing.T) {
+	nodes := cmdLinuxNodes(3)
+	all := cmdNodeIDs(nodes)
+	f := newCmdFixture(t, nodes)
+	c := f.shell(all, func(in *ssm.SendCommandInput) { in.MaxConcurrency = "100%" }, "echo hi")
+	if w := f.notify.take(); !slices.Equal(w, all[:1]) {
+		t.Fatalf("first wave woke %v", w)
+	}
+	first := f.notify.handedTo(all[0])
+	f.ack(all[0], c.CommandID)
+	if w := f.notify.take(); !slices.Equal(w, all[1:]) {
+		t.Fatalf("the ack woke %v, want %v", w, all[1:])
+	}
+	for _, n := range all {
+		handed := f.notify.handedTo(n)
+		if n != all[0] {
+			if got := f.offered(c.CommandID, []string{n}); len(got) != 1 {
+				t.Fatalf("%s is not offered the command", n)
+			}
+		}
+		want := f.poll(n)
+		if n == all[0] {
+			want = first // acked: Poll offers nothing now
+		}
+		if len(handed) != 1 || handed[0].Command == nil || len(handed[0].Command.Steps) == 0 {
+			t.Fatalf("%s was handed %+v, want the command with its steps", n, handed)
+		}
+		h, _ := json.Marshal(handed)
+		w, _ := json.Marshal(want)
+		if string(h) != string(w) {
+			t.Errorf("%s was handed\n%s\nPoll offers\n%s", n, h, w)
+		}
+	}
+}
+
 func TestRateControlMaxConcurrency(t *testing.T) {
 	for _, tc := range []struct {
 		value    string

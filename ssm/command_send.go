@@ -189,7 +189,7 @@ func (c *Commands) SendCommand(ctx context.Context, in SendCommandInput) (*Comma
 	if err != nil {
 		return nil, err
 	}
-	c.deliver(created, wake)
+	c.deliver(ctx, created, wake)
 	if len(nodes) == 0 {
 		// Accepted as Pending; settles at NoInstancesInTag now (the sweeper
 		// settles it after a crash).

@@ -443,10 +443,10 @@ type Commands struct {
 	opts   CommandOptions
 	log    *slog.Logger
 
-	output  outputWaiters
-	secrets secretCache
-	batch   opBatcher
-	results chan struct{} // bounds the results processed at once
+	output   outputWaiters
+	secrets  secretCache
+	batch    opBatcher
+	messages messageCache
 
 	mu     sync.Mutex
 	stop   context.CancelFunc
@@ -473,7 +473,6 @@ func NewCommands(store CommandStore, nodes NodeDirectory, docs *Documents, param
 		output:  outputWaiters{m: map[InvocationKey]*waitEntry{}},
 		secrets: secretCache{m: map[string]secretEntry{}},
 		batch:   opBatcher{queues: map[string]*commandQueue{}},
-		results: make(chan struct{}, resultSlots),
 	}
 }
 
@@ -604,18 +603,69 @@ type MessageNotifier interface {
 }
 
 // deliver wakes nodes cmd was just dispatched to (committed), handing them
-// the command's message when the notifier takes it.
-func (c *Commands) deliver(cmd *CommandRecord, nodes []string) {
+// the command's message when the notifier takes it. The message is built
+// once per command and kept while the command fans out (an engine
+// transaction reads the command without its steps, so a batch that
+// dispatches does not have them).
+func (c *Commands) deliver(ctx context.Context, cmd *CommandRecord, nodes []string) {
 	if c.notify == nil || len(nodes) == 0 {
 		return
 	}
-	if mn, ok := c.notify.(MessageNotifier); ok && cmd != nil {
-		if m, err := c.commandMessage(cmd); err == nil {
-			mn.WakeWith([]agentproto.Message{m}, nodes...)
+	mn, ok := c.notify.(MessageNotifier)
+	if !ok || cmd == nil {
+		c.notify.Wake(nodes...)
+		return
+	}
+	m, ok := c.messages.get(cmd.CommandID)
+	if !ok {
+		full, err := cmd, error(nil)
+		if cmd.Steps == nil {
+			full, err = c.store.GetCommand(ctx, cmd.CommandID)
+		}
+		if err == nil {
+			m, err = c.commandMessage(full)
+		}
+		if err != nil {
+			c.log.Warn("run command: no message to hand over; the nodes ask for it", "command", cmd.CommandID, "err", err)
+			c.notify.Wake(nodes...)
 			return
 		}
+		c.messages.put(cmd.CommandID, m)
 	}
-	c.notify.Wake(nodes...)
+	mn.WakeWith([]agentproto.Message{m}, nodes...)
+}
+
+// messageCache keeps the delivery messages of the commands being fanned out
+// (what is in them never changes once a command is sent). It is small:
+// when full it starts over.
+type messageCache struct {
+	mu sync.Mutex
+	m  map[string]agentproto.Message
+}
+
+const messageCacheMax = 64
+
+func (mc *messageCache) get(id string) (agentproto.Message, bool) {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	m, ok := mc.m[id]
+	return m, ok
+}
+
+func (mc *messageCache) put(id string, m agentproto.Message) {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.m == nil || len(mc.m) >= messageCacheMax {
+		mc.m = map[string]agentproto.Message{}
+	}
+	mc.m[id] = m
+}
+
+// forget drops a command's message (the command is done).
+func (mc *messageCache) forget(id string) {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	delete(mc.m, id)
 }
 
 // outputWaiters lets ReadOutput long-poll: waiters of an invocation share a

@@ -87,16 +87,38 @@ func (d *cmdDirectory) ResolveTargets(_ context.Context, ids []string, targets [
 	return out, nil
 }
 
-// cmdNotifier implements ssm.Notifier.
+// cmdNotifier implements ssm.MessageNotifier.
 type cmdNotifier struct {
-	mu    sync.Mutex
-	woken []string
+	mu     sync.Mutex
+	woken  []string
+	handed map[string][]agentproto.Message // by node: what WakeWith handed over last
 }
 
 func (r *cmdNotifier) Wake(ids ...string) {
 	r.mu.Lock()
 	r.woken = append(r.woken, ids...)
+	for _, id := range ids {
+		delete(r.handed, id)
+	}
 	r.mu.Unlock()
+}
+
+func (r *cmdNotifier) WakeWith(msgs []agentproto.Message, ids ...string) {
+	r.mu.Lock()
+	r.woken = append(r.woken, ids...)
+	if r.handed == nil {
+		r.handed = map[string][]agentproto.Message{}
+	}
+	for _, id := range ids {
+		r.handed[id] = msgs
+	}
+	r.mu.Unlock()
+}
+
+func (r *cmdNotifier) handedTo(id string) []agentproto.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.handed[id]
 }
 
 func (r *cmdNotifier) take() []string {
