@@ -10,26 +10,27 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/google/uuid"
-	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/server"
 	"github.com/stewardhq/steward/server/servertest"
-	"github.com/stewardhq/steward/sqlstore"
 )
 
-// alarmChange writes a "CloudWatch Alarm State Change" event to the
-// service-event outbox, as CloudWatch will when an alarm changes state
-// (aws.* sources cannot be put with PutEvents, on AWS as here).
-func alarmChange(t *testing.T, srv *servertest.Server, alarmARN, from, to string) {
+// alarmChange puts a "CloudWatch Alarm State Change" event with
+// `aws events put-events`, as CloudWatch will put one when an alarm changes
+// state. AWS refuses aws.* sources from PutEvents; the server here allows
+// them (--allow-aws-event-sources, on in `steward dev`).
+func alarmChange(t *testing.T, srv *servertest.Server, bin, alarmARN, from, to string) {
 	t.Helper()
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")
 	detail, _ := json.Marshal(map[string]any{
 		"alarmName":     alarmARN[strings.LastIndex(alarmARN, ":")+1:],
-		"state":         map[string]any{"value": to, "reason": "test", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")},
-		"previousState": map[string]any{"value": from, "reason": "before", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000+0000")},
+		"state":         map[string]any{"value": to, "reason": "test", "timestamp": now},
+		"previousState": map[string]any{"value": from, "reason": "before", "timestamp": now},
 	})
-	ev := &steward.Event{ID: uuid.NewString(), Time: time.Now(), Source: "aws.cloudwatch", DetailType: "CloudWatch Alarm State Change",
-		Account: "000000000000", Region: srv.Region, Resources: []string{alarmARN}, Detail: detail}
-	if err := srv.DB().InTx(context.Background(), func(tx *sqlstore.Tx) error { return tx.AppendEvent(context.Background(), ev) }); err != nil {
-		t.Fatal(err)
+	entries, _ := json.Marshal([]map[string]any{{"Source": "aws.cloudwatch", "DetailType": "CloudWatch Alarm State Change",
+		"Resources": []string{alarmARN}, "Detail": string(detail)}})
+	out := evCLI(t, srv, bin, "events", "put-events", "--entries", string(entries))
+	if n, _ := out["FailedEntryCount"].(float64); n != 0 {
+		t.Fatalf("put-events: %v", out)
 	}
 }
 
@@ -40,7 +41,7 @@ func alarmChange(t *testing.T, srv *servertest.Server, alarmARN, from, to string
 // and on ALARM→OK.
 func TestEventsRunCommandOnAlarm(t *testing.T) {
 	t.Parallel()
-	srv := servertest.Start(t)
+	srv := servertest.Start(t, func(c *server.Config) { c.AllowAWSEventSources = true })
 	cfg := srv.AWSConfig()
 	id, code := servertest.Activation(t, cfg, 1)
 	agent := servertest.StartAgent(t, srv.URL, cfg, id, code, nil)
@@ -67,7 +68,7 @@ func TestEventsRunCommandOnAlarm(t *testing.T) {
 		}
 		return ids
 	}
-	alarmChange(t, srv, alarm, "OK", "ALARM")
+	alarmChange(t, srv, bin, alarm, "OK", "ALARM")
 	var cmdID string
 	servertest.WaitFor(t, 30*time.Second, "the command", func() bool {
 		ids := commands()
@@ -82,14 +83,14 @@ func TestEventsRunCommandOnAlarm(t *testing.T) {
 		t.Fatalf("output %q", aws.ToString(inv.StandardOutputContent))
 	}
 	// Back to OK: the filtered rule does not fire.
-	alarmChange(t, srv, alarm, "ALARM", "OK")
+	alarmChange(t, srv, servertest.CLIDebian, alarm, "ALARM", "OK")
 
 	// Without the detail.state filter, both transitions fire.
 	evCLI(t, srv, bin, "events", "put-rule", "--name", "any-state",
 		"--event-pattern", `{"source":["aws.cloudwatch"],"detail-type":["CloudWatch Alarm State Change"],"resources":["`+alarm+`"]}`)
 	evCLI(t, srv, bin, "events", "put-targets", "--rule", "any-state", "--targets", target("Id2"))
-	alarmChange(t, srv, alarm, "OK", "ALARM")
-	alarmChange(t, srv, alarm, "ALARM", "OK")
+	alarmChange(t, srv, servertest.CLIDebian, alarm, "OK", "ALARM")
+	alarmChange(t, srv, bin, alarm, "ALARM", "OK")
 	// 1 (first) + 1 (filtered rule, OK→ALARM) + 2 (unfiltered, both ways).
 	servertest.WaitFor(t, time.Minute, "four commands", func() bool { return len(commands()) == 4 })
 	for _, id := range commands() {

@@ -116,6 +116,16 @@ func TestTargetValidation(t *testing.T) {
 	}
 }
 
+// With AllowAWSSources (steward dev) an aws.* source is taken and routed
+// like any other.
+func TestPutEventsAllowAWSSources(t *testing.T) {
+	h := newHarness(t, func(o *events.Options) { o.AllowAWSSources = true })
+	res, err := h.b.PutEvents(h.ctx, []events.PutEventsEntry{{Source: str("aws.cloudwatch"), DetailType: str("CloudWatch Alarm State Change"), Detail: str(`{}`)}})
+	if err != nil || res[0].ErrorCode != "" || res[0].EventID == "" {
+		t.Fatalf("aws.cloudwatch with AllowAWSSources: %+v, %v", res, err)
+	}
+}
+
 func TestPutEventsEntries(t *testing.T) {
 	h := newHarness(t)
 	big := strings.Repeat("x", 256*1024)

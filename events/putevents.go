@@ -121,7 +121,7 @@ func (b *Buses) acceptEntry(ctx context.Context, e *PutEventsEntry, now time.Tim
 		return fail(CodeInvalidArgument, "Parameter Source or DetailType is not valid UTF-8.")
 	case e.TraceHeader != nil && (len(*e.TraceHeader) < 1 || len(*e.TraceHeader) > maxTraceHeader):
 		return fail(CodeInvalidArgument, "Parameter TraceHeader is not valid.")
-	case strings.HasPrefix(*e.Source, "aws."):
+	case strings.HasPrefix(*e.Source, "aws.") && !b.opts.AllowAWSSources:
 		return fail(CodeNotAuthorizedForSource, "Not authorized for the source.")
 	}
 	for _, r := range e.Resources {

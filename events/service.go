@@ -34,6 +34,12 @@ type Options struct {
 	// (default: 5 s timeout, redirects not followed).
 	HTTPClient *http.Client
 
+	// AllowAWSSources lets PutEvents take entries whose Source starts with
+	// "aws." (AWS refuses them: NotAuthorizedForSourceException), so that a
+	// hand-made event can stand in for a service's — an alarm state change
+	// before the alarm exists, say. `steward dev` turns it on.
+	AllowAWSSources bool
+
 	// Workers bounds deliveries in flight (default 64).
 	Workers int
 	// Poll is how often due deliveries and schedules are looked for

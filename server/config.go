@@ -38,6 +38,10 @@ type Config struct {
 	// SubscribeURL, UnsubscribeURL and SigningCertURL. Default: the listen
 	// address, http://HOST:PORT.
 	PublicURL string
+	// AllowAWSEventSources lets EventBridge PutEvents take "aws.*" sources
+	// (AWS refuses them), so rules on service events can be tried with a
+	// hand-made event. `steward dev` turns it on.
+	AllowAWSEventSources bool
 	// ExtraCAFile is a PEM file of CA certificates trusted, besides the
 	// system's, by outbound HTTPS (SNS deliveries to https endpoints).
 	ExtraCAFile string

@@ -37,7 +37,7 @@ func (s *Server) newEvents(ring events.Sealer) (*events.Buses, error) {
 		Sealer: ring, HTTPClient: client,
 		Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region, Logger: s.log,
 		Queues: eventsQueues{s}, Topics: eventsTopics{s}, Commands: eventsCommands{s}, Logs: eventsLogs{s}, Roles: eventsRoles{s},
-		Exclusive: !isPostgres(s.cfg.Database),
+		Exclusive: !isPostgres(s.cfg.Database), AllowAWSSources: s.cfg.AllowAWSEventSources,
 	}
 	if isPostgres(s.cfg.Database) {
 		opts.Refresh = 2 * time.Second // rules changed by other replicas

@@ -48,7 +48,7 @@ func versionCmd() *cobra.Command {
 }
 
 // serverFlags binds the flags shared by server and dev to cfg.
-func serverFlags(cmd *cobra.Command, cfg *server.Config, defAddr, defData string) {
+func serverFlags(cmd *cobra.Command, cfg *server.Config, defAddr, defData string, dev bool) {
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", defAddr, "listen address")
 	f.StringVar(&cfg.DataDir, "data", defData, "data directory (SQLite database, keyring, credentials file)")
@@ -58,6 +58,7 @@ func serverFlags(cmd *cobra.Command, cfg *server.Config, defAddr, defData string
 	f.DurationVar(&cfg.CommandRetention, "command-retention", 30*24*time.Hour, "how long Run Command history is kept")
 	mailFlags(f, cfg)
 	f.StringVar(&cfg.PublicURL, "public-url", "", "externally reachable base URL for links Steward hands out (SNS SubscribeURL, UnsubscribeURL, SigningCertURL); default http://ADDR")
+	f.BoolVar(&cfg.AllowAWSEventSources, "allow-aws-event-sources", dev, `let EventBridge PutEvents take "aws.*" sources, to try rules on service events with a hand-made event (AWS refuses them)`)
 	f.StringVar(&cfg.ExtraCAFile, "extra-ca-file", "", "PEM file of CA certificates trusted, besides the system's, for outbound HTTPS (SNS https subscriptions)")
 }
 
@@ -85,7 +86,7 @@ Environment:
 			return run(cmd, cfg, false)
 		},
 	}
-	serverFlags(cmd, &cfg, "127.0.0.1:4580", "/var/lib/steward")
+	serverFlags(cmd, &cfg, "127.0.0.1:4580", "/var/lib/steward", false)
 	return cmd
 }
 
@@ -102,7 +103,7 @@ func devCmd() *cobra.Command {
 			return run(cmd, cfg, true)
 		},
 	}
-	serverFlags(cmd, &cfg, "127.0.0.1:4580", ".steward")
+	serverFlags(cmd, &cfg, "127.0.0.1:4580", ".steward", true)
 	return cmd
 }
 
