@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/stewardhq/steward/server"
@@ -114,6 +116,27 @@ func TestEventsRunCommandOnAlarm(t *testing.T) {
 	})
 	if counts["ssm-runcommand-test/MatchedEvents"] != 2 || counts["any-state/MatchedEvents"] != 2 || counts["any-state/TriggeredRules"] != 2 {
 		t.Errorf("metrics %v", counts)
+	}
+	// The same counters through CloudWatch (namespace AWS/Events).
+	cw := cloudwatch.NewFromConfig(cfg)
+	now := time.Now()
+	for rule, want := range map[string]float64{"ssm-runcommand-test": 2, "any-state": 2} {
+		out, err := cw.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{
+			Namespace: aws.String("AWS/Events"), MetricName: aws.String("Invocations"),
+			Dimensions: []cwtypes.Dimension{{Name: aws.String("RuleName"), Value: aws.String(rule)}},
+			StartTime:  aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Minute)), Period: aws.Int32(3600),
+			Statistics: []cwtypes.Statistic{cwtypes.StatisticSum},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0.0
+		for _, d := range out.Datapoints {
+			sum += aws.ToFloat64(d.Sum)
+		}
+		if sum != want {
+			t.Errorf("CloudWatch AWS/Events Invocations{RuleName=%s} = %v, want %v", rule, sum, want)
+		}
 	}
 }
 

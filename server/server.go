@@ -19,10 +19,10 @@ import (
 
 	"github.com/stewardhq/steward/agent"
 	"github.com/stewardhq/steward/agentproto"
+	"github.com/stewardhq/steward/cloudwatch"
 	"github.com/stewardhq/steward/events"
 	"github.com/stewardhq/steward/fleet"
 	"github.com/stewardhq/steward/gateway"
-	"github.com/stewardhq/steward/gateway/cloudwatchapi"
 	"github.com/stewardhq/steward/gateway/eventsapi"
 	"github.com/stewardhq/steward/gateway/snsapi"
 	"github.com/stewardhq/steward/gateway/ssmapi"
@@ -61,6 +61,9 @@ type Server struct {
 	sns      *sns.Topics
 	bridge   *events.Buses
 	logs     *logs.Service
+	metrics  *cloudwatch.Service
+
+	stopMetrics func()
 
 	ln   net.Listener
 	http *http.Server
@@ -139,6 +142,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	s.logs = s.newLogs()
+	s.openMetrics()
 	if s.bridge, err = s.newEvents(ring); err != nil {
 		return err
 	}
@@ -155,7 +159,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands}),
 			stewardapi.Service(s.commands, s.mailbox()),
 			stsapi.Service(),
-			cloudwatchapi.Service(),
+			s.metricsService(),
 			s.iamService(),
 			snsapi.Service(s.sns),
 			eventsapi.Service(s.bridge),
@@ -224,6 +228,7 @@ func (s *Server) closeStores() error {
 		s.hub = nil
 	}
 	s.closeEvents() // before what it delivers to
+	s.closeMetrics()
 	if s.sns != nil {
 		_ = s.sns.Close()
 		s.sns = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/stewardhq/steward/cloudwatch"
 	"time"
 
 	"github.com/stewardhq/steward/events"
@@ -90,8 +91,17 @@ func (s *EventsStore) ingest(ctx context.Context, tx *Tx, in *events.Ingest) err
 	return addMetrics(ctx, tx, in.Metrics)
 }
 
-// addMetrics adds counter increments (keys unique within ms).
+// addMetrics adds counter increments (keys unique within ms), to
+// EventBridge's own table and, in the same transaction, to CloudWatch's
+// metrics as namespace AWS/Events (eventsCloudWatch).
 func addMetrics(ctx context.Context, tx *Tx, ms []events.Metric) error {
+	if len(ms) > 0 {
+		if metrics, points := eventsCloudWatch(ms); len(metrics) > 0 {
+			if err := addMetricPoints(ctx, tx, metrics, points); err != nil {
+				return err
+			}
+		}
+	}
 	for len(ms) > 0 {
 		chunk := ms[:min(len(ms), 200)]
 		ms = ms[len(chunk):]
@@ -105,6 +115,42 @@ func addMetrics(ctx context.Context, tx *Tx, ms []events.Metric) error {
 		}
 	}
 	return nil
+}
+
+// eventsCloudWatch is EventBridge's counters as CloudWatch data in
+// namespace AWS/Events (reference A9): a rule's metrics have the dimension
+// RuleName (and EventBusName on a custom bus), a bus's (Rule "") none on
+// the default bus and EventBusName on others; unit Count. An increment of
+// n is n samples of 1, so Sum and SampleCount both count, at the 60-, 300-
+// and 3600-second resolutions.
+func eventsCloudWatch(ms []events.Metric) ([]cloudwatch.Metric, []cloudwatch.Point) {
+	const namespace = "AWS/Events"
+	metrics := make([]cloudwatch.Metric, 0, len(ms))
+	points := make([]cloudwatch.Point, 0, 3*len(ms))
+	for _, m := range ms {
+		if m.Value <= 0 {
+			continue
+		}
+		var dims []cloudwatch.Dimension
+		if m.Bus != events.DefaultBus {
+			dims = append(dims, cloudwatch.Dimension{Name: "EventBusName", Value: m.Bus})
+		}
+		if m.Rule != "" {
+			dims = append(dims, cloudwatch.Dimension{Name: "RuleName", Value: m.Rule})
+		}
+		key := cloudwatch.MetricKey(namespace, m.Name, dims)
+		metrics = append(metrics, cloudwatch.Metric{Namespace: namespace, Name: m.Name, Dimensions: dims, Key: key, LastPut: m.Minute})
+		n := float64(m.Value)
+		st := cloudwatch.Stats{Count: n, Sum: n, Min: 1, Max: 1, Values: []cloudwatch.ValueCount{{Value: 1, Count: n}}}
+		for _, res := range cloudwatch.Resolutions {
+			if res < 60 {
+				continue
+			}
+			at := m.Minute.UTC().Truncate(time.Duration(res) * time.Second)
+			points = append(points, cloudwatch.Point{Key: key, Unit: "Count", Time: at, Resolution: res, Stats: st})
+		}
+	}
+	return metrics, points
 }
 
 func (s *EventsStore) skipLocked() string {

@@ -30,6 +30,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SNS", testSNS},
 		{"Events", testEvents},
 		{"Logs", testLogs},
+		{"Metrics", testMetrics},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

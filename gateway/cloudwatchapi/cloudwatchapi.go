@@ -3,58 +3,33 @@
 // awsJson1_0 (boto3 and the current CLI) and awsQuery (older CLIs) — and is
 // query-compatible: errors carry their query code in x-amzn-query-error.
 //
-// For now it serves ListMetrics over an empty metric store; the CloudWatch
-// issue adds metrics, alarms and the rest.
+// Metrics (PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics)
+// are the cloudwatch domain's; wire shapes (shapes.go) follow botocore's
+// cloudwatch/2010-08-01 model. Alarms come with the CloudWatch issue.
 package cloudwatchapi
 
 import (
 	"context"
 
-	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/cloudwatch"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/protocol"
 )
 
-type dimensionFilter struct {
-	Name  string  `json:"Name"`
-	Value *string `json:"Value,omitempty"`
+// errorTable maps the model's error shapes to their query codes.
+var errorTable = map[string]gateway.ErrorInfo{
+	cloudwatch.CodeInvalidParameterValue:       {QueryCode: "InvalidParameterValue"},
+	cloudwatch.CodeInvalidParameterCombination: {QueryCode: "InvalidParameterCombination"},
+	cloudwatch.CodeMissingParameter:            {QueryCode: "MissingParameter"},
+	cloudwatch.CodeInvalidNextToken:            {},
+	"ResourceNotFound":                         {Status: 404, QueryCode: "ResourceNotFound"},
+	"ResourceNotFoundException":                {Status: 404},
+	"LimitExceededFault":                       {QueryCode: "LimitExceeded"},
+	"InternalServiceFault":                     {Status: 500, QueryCode: "InternalServiceError", Server: true},
 }
 
-type listMetricsInput struct {
-	Namespace             *string           `json:"Namespace,omitempty"`
-	MetricName            *string           `json:"MetricName,omitempty"`
-	Dimensions            []dimensionFilter `json:"Dimensions,omitempty"`
-	NextToken             *string           `json:"NextToken,omitempty"`
-	RecentlyActive        *string           `json:"RecentlyActive,omitempty"`
-	IncludeLinkedAccounts *bool             `json:"IncludeLinkedAccounts,omitempty"`
-	OwningAccount         *string           `json:"OwningAccount,omitempty"`
-}
-
-type dimension struct {
-	Name  string `json:"Name"`
-	Value string `json:"Value"`
-}
-
-type metric struct {
-	Namespace  *string     `json:"Namespace,omitempty"`
-	MetricName *string     `json:"MetricName,omitempty"`
-	Dimensions []dimension `json:"Dimensions,omitempty"`
-}
-
-type listMetricsOutput struct {
-	Metrics        []metric `json:"Metrics"`
-	NextToken      *string  `json:"NextToken,omitempty"`
-	OwningAccounts []string `json:"OwningAccounts,omitempty"`
-}
-
-// Error codes (model shape names) and their query codes.
-const (
-	codeInvalidParameterValue = "InvalidParameterValueException"
-	codeInvalidNextToken      = "InvalidNextToken"
-)
-
-// Service returns the CloudWatch operation table.
-func Service() *gateway.Service {
+// Service returns the CloudWatch operation table over cw.
+func Service(cw *cloudwatch.Service) *gateway.Service {
 	return &gateway.Service{
 		Name:        "cloudwatch",
 		SigningName: "monitoring",
@@ -67,35 +42,51 @@ func Service() *gateway.Service {
 			XMLNamespace:    "http://monitoring.amazonaws.com/doc/2010-08-01/",
 			QueryCompatible: true,
 		},
-		Errors: map[string]gateway.ErrorInfo{
-			codeInvalidParameterValue:              {QueryCode: "InvalidParameterValue"},
-			"InvalidParameterCombinationException": {QueryCode: "InvalidParameterCombination"},
-			"MissingRequiredParameterException":    {QueryCode: "MissingParameter"},
-			"ResourceNotFound":                     {Status: 404, QueryCode: "ResourceNotFound"},
-			"ResourceNotFoundException":            {Status: 404},
-			"LimitExceededFault":                   {QueryCode: "LimitExceeded"},
-			codeInvalidNextToken:                   {},
-			"InternalServiceFault":                 {Status: 500, QueryCode: "InternalServiceError", Server: true},
-		},
+		Errors: errorTable,
 		Ops: gateway.Ops(
-			gateway.Handle("ListMetrics", listMetrics),
+			gateway.Handle("PutMetricData", func(ctx context.Context, in *putMetricDataInput) (*struct{}, error) {
+				return nil, cw.PutMetricData(ctx, in.Namespace, in.data())
+			}),
+			gateway.Handle("GetMetricStatistics", func(ctx context.Context, in *getMetricStatisticsInput) (*getMetricStatisticsOutput, error) {
+				res, err := cw.GetMetricStatistics(ctx, in.domain())
+				if err != nil {
+					return nil, err
+				}
+				return statisticsOut(res), nil
+			}),
+			gateway.Handle("GetMetricData", func(ctx context.Context, in *getMetricDataInput) (*getMetricDataOutput, error) {
+				res, err := cw.GetMetricData(ctx, in.domain())
+				if err != nil {
+					return nil, err
+				}
+				return metricDataOut(res), nil
+			}),
+			gateway.Handle("ListMetrics", func(ctx context.Context, in *listMetricsInput) (*listMetricsOutput, error) {
+				ms, next, err := cw.ListMetrics(ctx, in.domain())
+				if err != nil {
+					return nil, err
+				}
+				out := &listMetricsOutput{Metrics: make([]metric, len(ms)), NextToken: strOut(next)}
+				for i, m := range ms {
+					out.Metrics[i] = metricOut(m)
+				}
+				return out, nil
+			}),
 		),
 	}
 }
 
-func listMetrics(ctx context.Context, in *listMetricsInput) (*listMetricsOutput, error) {
-	if in.Namespace != nil && (len(*in.Namespace) < 1 || len(*in.Namespace) > 255) {
-		return nil, steward.Errorf(codeInvalidParameterValue, "The parameter Namespace must be between 1 and 255 characters.")
+func strOut(s string) *string {
+	if s == "" {
+		return nil
 	}
-	if len(in.Dimensions) > 10 {
-		return nil, steward.Errorf(codeInvalidParameterValue, "The collection Dimensions must not have a size greater than 10.")
+	return &s
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	if in.RecentlyActive != nil && *in.RecentlyActive != "PT3H" {
-		return nil, steward.Errorf(codeInvalidParameterValue, "The parameter RecentlyActive must be PT3H.")
-	}
-	if in.NextToken != nil {
-		// No metric store yet, so no token of ours can exist.
-		return nil, steward.Errorf(codeInvalidNextToken, "The NextToken is not valid.")
-	}
-	return &listMetricsOutput{Metrics: []metric{}}, nil
+	return *p
 }

@@ -6,4 +6,4 @@ import (
 	"github.com/stewardhq/steward/gateway/shapecheck"
 )
 
-func TestShapesMatchBotocore(t *testing.T) { shapecheck.Check(t, Service(), "cloudwatch") }
+func TestShapesMatchBotocore(t *testing.T) { shapecheck.Check(t, Service(nil), "cloudwatch") }

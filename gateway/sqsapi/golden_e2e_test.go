@@ -4,13 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/google/go-cmp/cmp"
 	"github.com/stewardhq/steward/server/servertest"
 )
 
@@ -58,24 +55,6 @@ func TestGoldenWire(t *testing.T) {
 		for _, v := range volatile {
 			got = v.re.ReplaceAllString(got, v.with)
 		}
-		golden(t, s.name, got)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s (-want +got):\n%s", path, d)
+		servertest.Golden(t, *update, s.name, got)
 	}
 }
