@@ -117,7 +117,11 @@ func TestEventsRunCommandOnAlarm(t *testing.T) {
 	if counts["ssm-runcommand-test/MatchedEvents"] != 2 || counts["any-state/MatchedEvents"] != 2 || counts["any-state/TriggeredRules"] != 2 {
 		t.Errorf("metrics %v", counts)
 	}
-	// The same counters through CloudWatch (namespace AWS/Events).
+	// The same counters through CloudWatch (namespace AWS/Events), once
+	// exported (every 10 s; here at once).
+	if err := srv.ExportEventMetrics(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	cw := cloudwatch.NewFromConfig(cfg)
 	now := time.Now()
 	for rule, want := range map[string]float64{"ssm-runcommand-test": 2, "any-state": 2} {

@@ -10,11 +10,17 @@ import (
 	"github.com/stewardhq/steward/sqlstore"
 )
 
-// metricsSweepEvery is how often buckets past their retention are deleted.
-const metricsSweepEvery = 10 * time.Minute
+// metricsSweepEvery is how often buckets past their retention are deleted;
+// eventMetricsEvery how often EventBridge's counters are folded into
+// namespace AWS/Events (AWS's own metrics lag about a minute).
+const (
+	metricsSweepEvery = 10 * time.Minute
+	eventMetricsEvery = 10 * time.Second
+)
 
 // openMetrics builds CloudWatch metrics on the database and starts the
-// retention sweep (stopped by closeMetrics).
+// retention sweep and the export of EventBridge's counters (stopped by
+// closeMetrics).
 func (s *Server) openMetrics() {
 	s.metrics = cloudwatch.New(sqlstore.NewMetricsStore(s.db), cloudwatch.Env{Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region}, s.log)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -22,22 +28,35 @@ func (s *Server) openMetrics() {
 	s.stopMetrics = func() { cancel(); <-done }
 	go func() {
 		defer close(done)
-		t := time.NewTicker(metricsSweepEvery)
-		defer t.Stop()
+		sweep := time.NewTicker(metricsSweepEvery)
+		defer sweep.Stop()
+		export := time.NewTicker(eventMetricsEvery)
+		defer export.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-sweep.C:
 				if _, err := s.metrics.Sweep(ctx); err != nil && ctx.Err() == nil {
 					s.log.Warn("cloudwatch: retention sweep failed; trying again later", "err", err)
+				}
+			case <-export.C:
+				if err := s.ExportEventMetrics(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("cloudwatch: exporting EventBridge metrics failed; trying again later", "err", err)
 				}
 			}
 		}
 	}()
 }
 
-// closeMetrics stops the sweep.
+// ExportEventMetrics folds what EventBridge counted since the last export
+// into CloudWatch (namespace AWS/Events); it runs every eventMetricsEvery.
+func (s *Server) ExportEventMetrics(ctx context.Context) error {
+	_, err := sqlstore.NewEventsStore(s.db).ExportMetrics(ctx)
+	return err
+}
+
+// closeMetrics stops the sweep and the export.
 func (s *Server) closeMetrics() {
 	if s.stopMetrics != nil {
 		s.stopMetrics()

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"github.com/stewardhq/steward/cloudwatch"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/events"
@@ -91,17 +93,9 @@ func (s *EventsStore) ingest(ctx context.Context, tx *Tx, in *events.Ingest) err
 	return addMetrics(ctx, tx, in.Metrics)
 }
 
-// addMetrics adds counter increments (keys unique within ms), to
-// EventBridge's own table and, in the same transaction, to CloudWatch's
-// metrics as namespace AWS/Events (eventsCloudWatch).
+// addMetrics adds counter increments (keys unique within ms). They reach
+// CloudWatch through ExportMetrics.
 func addMetrics(ctx context.Context, tx *Tx, ms []events.Metric) error {
-	if len(ms) > 0 {
-		if metrics, points := eventsCloudWatch(ms); len(metrics) > 0 {
-			if err := addMetricPoints(ctx, tx, metrics, points); err != nil {
-				return err
-			}
-		}
-	}
 	for len(ms) > 0 {
 		chunk := ms[:min(len(ms), 200)]
 		ms = ms[len(chunk):]
@@ -115,6 +109,58 @@ func addMetrics(ctx context.Context, tx *Tx, ms []events.Metric) error {
 		}
 	}
 	return nil
+}
+
+// ExportMetrics folds what EventBridge's counters gained since the last
+// export into CloudWatch's metrics (namespace AWS/Events, eventsCloudWatch),
+// in one transaction that also records it as exported, so each increment
+// reaches CloudWatch exactly once. The counters stay cheap on the delivery
+// path (one upsert of a small row); CloudWatch's buckets are written here,
+// a few times a minute. It returns how many counters were exported.
+func (s *EventsStore) ExportMetrics(ctx context.Context) (int, error) {
+	n := 0
+	lock := ""
+	if s.db.dialect.Name == "postgres" {
+		lock = " FOR UPDATE" // an increment waits for the export, a second exporter sees nothing left
+	}
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		n = 0
+		rows, err := tx.Query(ctx, `SELECT bus, rule, metric, minute, value - exported FROM event_metrics WHERE value > exported`+lock)
+		if err != nil {
+			return err
+		}
+		ms, err := scanRows(rows, func(r *sql.Rows) (events.Metric, error) {
+			var m events.Metric
+			var minute int64
+			err := r.Scan(&m.Bus, &m.Rule, &m.Name, &minute, &m.Value)
+			m.Minute = FromMillis(minute)
+			return m, err
+		})
+		if err != nil || len(ms) == 0 {
+			return err
+		}
+		metrics, points := eventsCloudWatch(ms)
+		if err := addMetricPoints(ctx, tx, metrics, points); err != nil {
+			return err
+		}
+		// Exactly the rows read, by the amount read (VALUES columns are
+		// column1… on both engines).
+		for chunk := range slices.Chunk(ms, 200) {
+			args := make([]any, 0, 5*len(chunk))
+			for _, m := range chunk {
+				args = append(args, m.Bus, m.Rule, m.Name, Millis(m.Minute), m.Value)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE event_metrics SET exported = event_metrics.exported + v.column5
+				FROM (VALUES `+strings.TrimSuffix(strings.Repeat(`(?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)), `, len(chunk)), ", ")+`) AS v
+				WHERE event_metrics.bus = v.column1 AND event_metrics.rule = v.column2 AND event_metrics.metric = v.column3
+				AND event_metrics.minute = v.column4`, args...); err != nil {
+				return err
+			}
+		}
+		n = len(ms)
+		return nil
+	})
+	return n, err
 }
 
 // eventsCloudWatch is EventBridge's counters as CloudWatch data in

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stewardhq/steward/cloudwatch"
 	"sort"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func testEvents(t *testing.T, newDB NewDB) {
 		{"Schedules", eventsSchedules},
 		{"Outbox", eventsOutbox},
 		{"Metrics", eventsMetrics},
+		{"ExportMetrics", eventsExportMetrics},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -499,5 +501,61 @@ func eventsMetrics(t *testing.T, s *eventsFixture) {
 	}
 	if all, _ := s.Metrics(ctx, time.Time{}); len(all) != 3 {
 		t.Errorf("after purge: %d metrics", len(all))
+	}
+}
+
+// eventsExportMetrics: counters reach CloudWatch (AWS/Events) once each,
+// increments after an export in the next one, on a custom bus with both
+// dimensions.
+func eventsExportMetrics(t *testing.T, s *eventsFixture) {
+	ctx := context.Background()
+	m0 := evTime.Truncate(time.Minute)
+	add := func(bus, rule string, v int64) {
+		t.Helper()
+		if err := s.FinishDeliveries(ctx, nil, []events.Metric{{Bus: bus, Rule: rule, Name: events.MetricInvocations, Minute: m0, Value: v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	export := func(want int) {
+		t.Helper()
+		if n, err := s.ExportMetrics(ctx); err != nil || n != want {
+			t.Fatalf("ExportMetrics = %d, %v; want %d", n, err, want)
+		}
+	}
+	cw := sqlstore.NewMetricsStore(s.db)
+	sum := func(dims ...cloudwatch.Dimension) float64 {
+		t.Helper()
+		ps, err := cw.ReadPoints(ctx, cloudwatch.MetricKey("AWS/Events", events.MetricInvocations, dims), 60, m0, m0.Add(time.Minute), "Count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0.0
+		for _, p := range ps {
+			total += p.Stats.Sum
+		}
+		return total
+	}
+	rule := cloudwatch.Dimension{Name: "RuleName", Value: "r"}
+	bus := cloudwatch.Dimension{Name: "EventBusName", Value: "orders"}
+	export(0)
+	add("default", "r", 2)
+	add("default", "r", 3)
+	add("orders", "r", 4)
+	export(2)
+	export(0)
+	if got := sum(rule); got != 5 {
+		t.Errorf("Invocations{RuleName=r} = %v, want 5", got)
+	}
+	if got := sum(bus, rule); got != 4 {
+		t.Errorf("Invocations{EventBusName=orders,RuleName=r} = %v, want 4", got)
+	}
+	add("default", "r", 1)
+	export(1)
+	if got := sum(rule); got != 6 {
+		t.Errorf("after a second export: %v, want 6", got)
+	}
+	// EventBridge's own reading is unchanged.
+	if got, _ := s.Metrics(ctx, m0); len(got) != 2 || got[0].Value+got[1].Value != 10 {
+		t.Errorf("Metrics after export: %+v", got)
 	}
 }
