@@ -66,6 +66,9 @@ type Config struct {
 	GitHubAPIURL string
 	// S3 is the S3-compatible endpoint and credentials for sourceType S3.
 	S3 S3Config
+	// Metrics, when set, is what to collect and publish as the CloudWatch
+	// agent would (metrics.go); nil collects nothing.
+	Metrics *MetricsConfig
 
 	// HeartbeatInterval: 0 is agentproto.HeartbeatInterval.
 	HeartbeatInterval time.Duration
@@ -211,6 +214,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.wg.Go(func() { a.heartbeatLoop(ctx) })
 	a.wg.Go(func() { a.pollLoop(ctx) })
 	a.wg.Go(func() { a.pruneLoop(ctx) })
+	if a.cfg.Metrics != nil {
+		a.wg.Go(func() { a.runMetrics(ctx) })
+	}
 	<-ctx.Done()
 	a.wg.Wait()
 	a.mu.Lock()

@@ -21,7 +21,8 @@ const configFile = "config.json"
 //	{"githubApiUrl": "https://github.example.com/api/v3",
 //	 "s3": {"endpoint": "http://minio.lan:9000", "region": "us-east-1",
 //	        "accessKeyId": "…", "secretAccessKey": "…"},
-//	 "logLevel": "info"}
+//	 "logLevel": "info",
+//	 "metricsConfig": "/etc/steward-agent/amazon-cloudwatch-agent.json"}
 type FileConfig struct {
 	GitHubAPIURL string   `json:"githubApiUrl,omitempty"`
 	S3           S3Config `json:"s3"`
@@ -29,6 +30,10 @@ type FileConfig struct {
 	PowerShell   string   `json:"powershell,omitempty"`
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"logLevel,omitempty"`
+	// MetricsConfig is the path of a CloudWatch agent JSON config
+	// (MetricsConfig); relative to the state directory unless absolute.
+	// "" collects no metrics. steward-agent run --metrics-config overrides it.
+	MetricsConfig string `json:"metricsConfig,omitempty"`
 }
 
 // LoadFileConfig reads stateDir/config.json; a missing file is the zero
@@ -74,4 +79,13 @@ func (fc *FileConfig) Apply(cfg *Config) {
 	cfg.S3 = fc.S3
 	cfg.ShellPath = fc.Shell
 	cfg.PowerShellPath = fc.PowerShell
+}
+
+// MetricsConfigPath is MetricsConfig resolved against stateDir; "" when
+// unset.
+func (fc *FileConfig) MetricsConfigPath(stateDir string) string {
+	if fc.MetricsConfig == "" || filepath.IsAbs(fc.MetricsConfig) {
+		return fc.MetricsConfig
+	}
+	return filepath.Join(stateDir, fc.MetricsConfig)
 }

@@ -23,6 +23,8 @@
 //	                                                     for parameters the node's own command references
 //	Document(command, name, version, parameters)       → the resolved steps of an SSM document, for
 //	                                                     aws:runDocument inside a command of this node
+//	Metrics(namespace, data…)                          → CloudWatch data the node collected, published as
+//	                                                     that node (metrics.go)
 //
 // Delivery is at least once: a command is offered on every poll until the agent
 // acks it; the agent remembers the commands it has started (in its state

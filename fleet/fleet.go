@@ -6,8 +6,9 @@
 // batches once a second.
 //
 // fleet is transport only: registration, keys and liveness belong to a
-// Registry (*ssm.Nodes), commands to Work (*ssm.Commands). Both are
-// declared here, where they are used, and filled in by the server.
+// Registry (*ssm.Nodes), commands to Work (*ssm.Commands), the metric
+// data agents publish to Metrics (CloudWatch; optional). All are declared
+// here, where they are used, and filled in by the server.
 //
 // Lifecycle: New → Open (starts the flusher) → Close (releases held polls,
 // stops the flusher, flushes what is left). Serving before Open works but
@@ -63,6 +64,16 @@ type Work interface {
 	Document(ctx context.Context, nodeID string, req agentproto.DocumentRequest) (agentproto.DocumentResponse, error)
 }
 
+// Metrics is what the agent channel needs from CloudWatch metrics.
+// PutNodeMetrics stores a batch a node published; nodeID is the
+// authenticated node, and the hub has already refused data whose
+// InstanceId dimension names another node. A request CloudWatch refuses is
+// a steward.Error with agentproto.CodeBadRequest (or steward.CodeValidation)
+// and a message for the agent; anything else is an internal failure.
+type Metrics interface {
+	PutNodeMetrics(ctx context.Context, nodeID string, req agentproto.MetricsRequest) error
+}
+
 // Defaults of Options.
 const (
 	DefaultFlushInterval = time.Second
@@ -85,8 +96,11 @@ const (
 type Options struct {
 	Registry Registry
 	Work     Work
-	Clock    steward.Clock // signature windows, last-seen times, key TTL
-	Logger   *slog.Logger
+	// Metrics stores the data agents publish (agentproto.PathMetrics);
+	// nil answers that path NotFound, as a server without it would.
+	Metrics Metrics
+	Clock   steward.Clock // signature windows, last-seen times, key TTL
+	Logger  *slog.Logger
 	// PollWait is how long a poll is held without work
 	// (agentproto.PollWait).
 	PollWait time.Duration

@@ -76,6 +76,9 @@ var endpoints = map[string]endpoint{
 	agentproto.PathDocument: {maxBody, decoded(func(h *Hub, ctx context.Context, id string, in agentproto.DocumentRequest) (any, error) {
 		return h.work.Document(ctx, id, in)
 	})},
+	agentproto.PathMetrics: {maxBody, decoded(func(h *Hub, ctx context.Context, id string, in agentproto.MetricsRequest) (any, error) {
+		return struct{}{}, h.putMetrics(ctx, id, in)
+	})},
 }
 
 // decoded adapts a typed handler: the body is JSON of I (empty is I's zero

@@ -64,6 +64,7 @@ type Server struct {
 	metrics  *cloudwatch.Service
 
 	stopMetrics func()
+	health      *nodeHealth
 
 	ln   net.Listener
 	http *http.Server
@@ -126,7 +127,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	wake := &wakeForwarder{}
 	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log, Retention: s.cfg.CommandRetention})
 	s.commands = cmds
-	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Clock: s.cfg.Clock, Logger: s.log})
+	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Metrics: agentMetrics{s}, Clock: s.cfg.Clock, Logger: s.log})
 	wake.hub.Store(s.hub)
 	if err := s.commands.Open(ctx); err != nil {
 		return err
@@ -143,6 +144,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	s.logs = s.newLogs()
 	s.openMetrics()
+	s.openNodeHealth(nodes)
 	if s.bridge, err = s.newEvents(ring); err != nil {
 		return err
 	}
@@ -228,6 +230,7 @@ func (s *Server) closeStores() error {
 		s.hub = nil
 	}
 	s.closeEvents() // before what it delivers to
+	s.closeNodeHealth()
 	s.closeMetrics()
 	if s.sns != nil {
 		_ = s.sns.Close()

@@ -3,7 +3,7 @@
 // server sends it.
 //
 //	steward-agent register --server URL --id ACTIVATION_ID --code ACTIVATION_CODE [--state DIR] [--force]
-//	steward-agent run [--state DIR]
+//	steward-agent run [--state DIR] [--metrics-config PATH]
 //	steward-agent install [--state DIR] [--server URL --id ID --code CODE] [--print-unit]
 //	steward-agent version
 //
@@ -81,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   steward-agent register --server URL --id ACTIVATION_ID --code ACTIVATION_CODE [--state DIR] [--force]
-  steward-agent run [--state DIR]
+  steward-agent run [--state DIR] [--metrics-config PATH]
   steward-agent install [--state DIR] [--server URL --id ID --code CODE] [--print-unit] [--unit-path PATH]
   steward-agent version
 `)
@@ -172,6 +172,7 @@ func cmdRun(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	state := fs.String("state", agent.DefaultStateDir, "state directory")
+	metricsPath := fs.String("metrics-config", "", "CloudWatch agent JSON config of the metrics to collect (overrides metricsConfig in DIR/config.json)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -187,6 +188,16 @@ func cmdRun(args []string, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := agent.Config{StateDir: *state, Logger: logger, Version: agentVersion()}
 	fc.Apply(&cfg)
+	if *metricsPath == "" {
+		*metricsPath = fc.MetricsConfigPath(*state)
+	}
+	if *metricsPath != "" {
+		host, _ := os.Hostname()
+		if cfg.Metrics, err = agent.LoadMetricsConfig(*metricsPath, host); err != nil {
+			fmt.Fprintln(stderr, "steward-agent:", err)
+			return exitNotReady
+		}
+	}
 	a, err := agent.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "steward-agent:", err)
