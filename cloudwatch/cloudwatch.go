@@ -20,6 +20,10 @@ const (
 	CodeInvalidParameterCombination = "InvalidParameterCombinationException"
 	CodeMissingParameter            = "MissingRequiredParameterException"
 	CodeInvalidNextToken            = "InvalidNextToken"
+	CodeResourceNotFound            = "ResourceNotFound"          // alarms (DeleteAlarms, SetAlarmState …)
+	CodeResourceNotFoundException   = "ResourceNotFoundException" // tagging
+	CodeLimitExceeded               = "LimitExceededFault"
+	CodeInvalidFormat               = "InvalidFormatFault"
 )
 
 // Limits are CloudWatch's metric quotas and bounds (reference B1–B3, the
@@ -79,6 +83,10 @@ type Service struct {
 	store Store
 	env   Env
 	log   *slog.Logger
+
+	alarms    AlarmStore     // nil: no alarms (UseAlarms)
+	publisher TopicPublisher // alarm actions
+	engine    alarmEngine
 }
 
 // New returns the service on store.

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/stewardhq/steward/cloudwatch"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/cloudwatchapi"
+	"github.com/stewardhq/steward/sns"
 	"github.com/stewardhq/steward/sqlstore"
 )
 
@@ -18,14 +20,17 @@ const (
 	eventMetricsEvery = 10 * time.Second
 )
 
-// openMetrics builds CloudWatch metrics on the database and starts the
-// retention sweep and the export of EventBridge's counters (stopped by
-// closeMetrics).
+// openMetrics builds CloudWatch metrics and alarms on the database and
+// starts the alarm engine, the retention sweep and the export of
+// EventBridge's counters (stopped by closeMetrics). Alarm actions publish
+// to SNS (s.sns, built before).
 func (s *Server) openMetrics() {
 	s.metrics = cloudwatch.New(sqlstore.NewMetricsStore(s.db), cloudwatch.Env{Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region}, s.log)
+	s.metrics.UseAlarms(sqlstore.NewAlarmsStore(s.db), alarmPublisher{s.sns})
 	ctx, cancel := context.WithCancel(context.Background())
+	_ = s.metrics.Open(ctx)
 	done := make(chan struct{})
-	s.stopMetrics = func() { cancel(); <-done }
+	s.stopMetrics = func() { cancel(); <-done; _ = s.metrics.Close() }
 	go func() {
 		defer close(done)
 		sweep := time.NewTicker(metricsSweepEvery)
@@ -62,6 +67,17 @@ func (s *Server) closeMetrics() {
 		s.stopMetrics()
 		s.stopMetrics = nil
 	}
+}
+
+// alarmPublisher publishes alarm notifications to SNS topics.
+type alarmPublisher struct{ topics *sns.Topics }
+
+func (p alarmPublisher) PublishAlarm(ctx context.Context, topicARN, subject, message string) error {
+	if p.topics == nil {
+		return errors.New("SNS is not running")
+	}
+	_, err := p.topics.Publish(ctx, sns.PublishInput{TopicARN: topicARN, PublishEntry: sns.PublishEntry{Subject: subject, Message: message}})
+	return err
 }
 
 // metricsService is CloudWatch's operation table.

@@ -31,6 +31,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Events", testEvents},
 		{"Logs", testLogs},
 		{"Metrics", testMetrics},
+		{"Alarms", testAlarms},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

@@ -5,7 +5,8 @@
 //
 // Metrics (PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics)
 // are the cloudwatch domain's; wire shapes (shapes.go) follow botocore's
-// cloudwatch/2010-08-01 model. Alarms come with the CloudWatch issue.
+// cloudwatch/2010-08-01 model. Metric alarms (alarms.go) are the domain's
+// too.
 package cloudwatchapi
 
 import (
@@ -22,9 +23,10 @@ var errorTable = map[string]gateway.ErrorInfo{
 	cloudwatch.CodeInvalidParameterCombination: {QueryCode: "InvalidParameterCombination"},
 	cloudwatch.CodeMissingParameter:            {QueryCode: "MissingParameter"},
 	cloudwatch.CodeInvalidNextToken:            {},
-	"ResourceNotFound":                         {Status: 404, QueryCode: "ResourceNotFound"},
-	"ResourceNotFoundException":                {Status: 404},
-	"LimitExceededFault":                       {QueryCode: "LimitExceeded"},
+	cloudwatch.CodeResourceNotFound:            {Status: 404, QueryCode: "ResourceNotFound"},
+	cloudwatch.CodeResourceNotFoundException:   {Status: 404},
+	cloudwatch.CodeLimitExceeded:               {QueryCode: "LimitExceeded"},
+	cloudwatch.CodeInvalidFormat:               {QueryCode: "InvalidFormat"},
 	"InternalServiceFault":                     {Status: 500, QueryCode: "InternalServiceError", Server: true},
 }
 
@@ -43,7 +45,7 @@ func Service(cw *cloudwatch.Service) *gateway.Service {
 			QueryCompatible: true,
 		},
 		Errors: errorTable,
-		Ops: gateway.Ops(
+		Ops: gateway.Ops(append(alarmOps(cw),
 			gateway.Handle("PutMetricData", func(ctx context.Context, in *putMetricDataInput) (*struct{}, error) {
 				return nil, cw.PutMetricData(ctx, in.Namespace, in.data())
 			}),
@@ -72,7 +74,7 @@ func Service(cw *cloudwatch.Service) *gateway.Service {
 				}
 				return out, nil
 			}),
-		),
+		)...),
 	}
 }
 
