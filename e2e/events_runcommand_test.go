@@ -180,3 +180,58 @@ func TestEventsCommandFailureNotification(t *testing.T) {
 		t.Errorf("more notifications: %v %v", out, err)
 	}
 }
+
+// TestSeedS3WithARealAlarm is seed S3 end to end with nothing simulated: an
+// alarm on the node's health metric (AWS/EC2 StatusCheckFailed_System, which
+// the server publishes for managed nodes), the seed's rule and Run Command
+// target, and `aws cloudwatch set-alarm-state` as the seed fires it; the
+// command runs on the real agent and its output shows.
+func TestSeedS3WithARealAlarm(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	cfg := srv.AWSConfig()
+	id, code := servertest.Activation(t, cfg, 1)
+	agent := servertest.StartAgent(t, srv.URL, cfg, id, code, nil)
+	c := ssm.NewFromConfig(cfg)
+	name := "awsec2-" + agent.NodeID + "-High-Status-Check-Failed-System-"
+	cw := servertest.ServiceCLI{T: t, Srv: srv, Bin: servertest.CLIDebian, Service: "cloudwatch"}
+	cw.JSON("put-metric-alarm", "--alarm-name", name, "--namespace", "AWS/EC2", "--metric-name", "StatusCheckFailed_System",
+		"--dimensions", "Name=InstanceId,Value="+agent.NodeID, "--statistic", "Average", "--period", "60",
+		"--evaluation-periods", "2", "--threshold", "1", "--comparison-operator", "GreaterThanOrEqualToThreshold")
+	alarms := cw.JSON("describe-alarms", "--alarm-names", name)
+	list, _ := alarms["MetricAlarms"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("describe-alarms: %v", alarms)
+	}
+	alarm, _ := list[0].(map[string]any)["AlarmArn"].(string)
+
+	ev := servertest.ServiceCLI{T: t, Srv: srv, Bin: servertest.CLIv1, Service: "events"}
+	ev.JSON("put-rule", "--name", "ssm-runcommand-test",
+		"--event-pattern", `{"source":["aws.cloudwatch"],"detail-type":["CloudWatch Alarm State Change"],"resources":["`+alarm+`"],"detail":{"state":{"value":["ALARM"]}}}`)
+	ev.JSON("put-targets", "--rule", "ssm-runcommand-test", "--targets", `[{"Id":"Id1","Arn":"arn:aws:ssm:us-east-1::document/AWS-RunShellScript",`+
+		`"Input":"{\"commands\": [\"echo 'Run Command Test Success!! Yeah!! Yeah!! '\"]}",`+
+		`"RunCommandParameters":{"RunCommandTargets":[{"Key":"InstanceIds","Values":["`+agent.NodeID+`"]}]}}]`)
+
+	servertest.ServiceCLI{T: t, Srv: srv, Bin: servertest.CLIv1, Service: "cloudwatch"}.
+		JSON("set-alarm-state", "--alarm-name", name, "--state-value", "ALARM", "--state-reason", "test")
+	var cmdID string
+	servertest.WaitFor(t, 30*time.Second, "the command", func() bool {
+		out, err := c.ListCommands(context.Background(), &ssm.ListCommandsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Commands) > 0 {
+			cmdID = aws.ToString(out.Commands[0].CommandId)
+		}
+		return cmdID != ""
+	})
+	waitCommand(t, c, cmdID, time.Minute)
+	inv := getInvocation(t, c, cmdID, agent.NodeID)
+	if !strings.Contains(aws.ToString(inv.StandardOutputContent), "Run Command Test Success!! Yeah!! Yeah!!") {
+		t.Fatalf("output %q", aws.ToString(inv.StandardOutputContent))
+	}
+	hist := cw.JSON("describe-alarm-history", "--alarm-name", name, "--history-item-type", "StateUpdate")
+	if items, _ := hist["AlarmHistoryItems"].([]any); len(items) == 0 {
+		t.Errorf("no state update in the alarm's history: %v", hist)
+	}
+}
