@@ -82,7 +82,7 @@ func (s *Server) openNodeHealth(nodes *ssm.Nodes) {
 				return
 			case <-t.C:
 				rctx, rcancel := context.WithTimeout(ctx, nodeHealthTimeout)
-				if err := s.PublishNodeHealth(rctx); err != nil && ctx.Err() == nil {
+				if err := s.publishNodeHealthOnce(rctx); err != nil && ctx.Err() == nil {
 					s.log.Warn("cloudwatch: publishing node health failed; trying again next minute", "err", err)
 				}
 				rcancel()
@@ -97,6 +97,17 @@ func (s *Server) closeNodeHealth() {
 		s.health.stop()
 		s.health.stop = nil
 	}
+}
+
+// publishNodeHealthOnce runs the round of the current minute unless this
+// or another replica sharing the database has run it: one datapoint per
+// node and minute however many replicas run.
+func (s *Server) publishNodeHealthOnce(ctx context.Context) error {
+	ok, err := s.db.ClaimPeriod(ctx, "node-health", s.cfg.Clock.Now().Truncate(nodeHealthEvery))
+	if err != nil || !ok {
+		return err
+	}
+	return s.PublishNodeHealth(ctx)
 }
 
 // PublishNodeHealth runs one round of the health metric now: it pages

@@ -20,6 +20,7 @@ func Run(t *testing.T, newDB NewDB) {
 	}{
 		{"AccessKeys", testAccessKeys},
 		{"Outbox", testOutbox},
+		{"Claims", testClaims},
 		{"Parameters", testParameters},
 		{"Documents", testDocuments},
 		{"Nodes", testNodes},
