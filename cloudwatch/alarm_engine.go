@@ -204,7 +204,7 @@ func (s *Service) alarmInput(ctx context.Context, a *Alarm, now time.Time) (Eval
 		return in, invalid("The statistic %s is not valid.", name)
 	}
 	w := plan(now, start, end, p)
-	points, err := s.read(ctx, MetricKey(a.Namespace, a.MetricName, a.Dimensions), w, a.Unit)
+	points, err := s.read(ctx, MetricKey(a.Namespace, a.MetricName, a.Dimensions), w, a.Unit, st.basic == nil)
 	if err != nil {
 		return in, err
 	}

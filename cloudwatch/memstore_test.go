@@ -49,13 +49,16 @@ func (m *memStore) AddPoints(_ context.Context, metrics []Metric, points []Point
 	return nil
 }
 
-func (m *memStore) ReadPoints(_ context.Context, key string, res int, start, end time.Time, unit string) ([]Point, error) {
+func (m *memStore) ReadPoints(_ context.Context, key string, res int, start, end time.Time, unit string, values bool) ([]Point, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Point
 	for b, st := range m.buckets {
 		t := time.Unix(b.t, 0).UTC()
 		if b.key == key && b.res == res && (unit == "" || b.unit == unit) && !t.Before(start) && t.Before(end) {
+			if !values {
+				st.Values = nil
+			}
 			out = append(out, Point{Key: key, Unit: b.unit, Time: t, Resolution: res, Stats: st})
 		}
 	}

@@ -218,7 +218,7 @@ func (s *Service) GetMetricData(ctx context.Context, in GetMetricDataInput) (*Ge
 			continue
 		}
 		w := plan(now, in.StartTime, in.EndTime, ms.Period)
-		points, err := s.read(ctx, MetricKey(ms.Metric.Namespace, ms.Metric.Name, ms.Metric.Dimensions), w, ms.Unit)
+		points, err := s.read(ctx, MetricKey(ms.Metric.Namespace, ms.Metric.Name, ms.Metric.Dimensions), w, ms.Unit, stats[i].basic == nil)
 		if err != nil {
 			return nil, err
 		}

@@ -171,12 +171,13 @@ func (w window) aggregate(points []Point, byUnit, values bool) []periodStats {
 	return out
 }
 
-// read returns the buckets of a metric in the window.
-func (s *Service) read(ctx context.Context, key string, w window, unit string) ([]Point, error) {
+// read returns the buckets of a metric in the window, with their
+// distributions when values (extended statistics need them).
+func (s *Service) read(ctx context.Context, key string, w window, unit string, values bool) ([]Point, error) {
 	if !w.ok || !w.start.Before(w.end) {
 		return nil, nil
 	}
-	ps, err := s.store.ReadPoints(ctx, key, w.res, w.start, w.end, unit)
+	ps, err := s.store.ReadPoints(ctx, key, w.res, w.start, w.end, unit, values)
 	if err != nil {
 		return nil, steward.Internal(err)
 	}
@@ -235,7 +236,7 @@ func (s *Service) GetMetricStatistics(ctx context.Context, in GetMetricStatistic
 	if n := w.count(); n > int64(Limits.MaxDatapoints) {
 		return nil, combination("You have requested up to %d datapoints, which exceeds the limit of %d. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", n, Limits.MaxDatapoints)
 	}
-	points, err := s.read(ctx, MetricKey(in.Namespace, in.MetricName, in.Dimensions), w, in.Unit)
+	points, err := s.read(ctx, MetricKey(in.Namespace, in.MetricName, in.Dimensions), w, in.Unit, len(ext) > 0)
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,8 @@ type DimensionFilter struct {
 //
 // ReadPoints returns the buckets of one metric at one resolution with
 // start <= Time < end, in Time order (then Unit); unit "" means every unit.
+// Without values the distributions are not read (Stats.Values nil): basic
+// statistics do not need them, and they are most of a bucket's bytes.
 //
 // ListMetrics answers a MetricQuery. PurgePoints deletes, per resolution,
 // buckets older than now minus that resolution's Retention, and metrics
@@ -116,7 +118,7 @@ type DimensionFilter struct {
 // bucket left; it returns how many rows went.
 type Store interface {
 	AddPoints(ctx context.Context, metrics []Metric, points []Point) error
-	ReadPoints(ctx context.Context, key string, resolution int, start, end time.Time, unit string) ([]Point, error)
+	ReadPoints(ctx context.Context, key string, resolution int, start, end time.Time, unit string, values bool) ([]Point, error)
 	ListMetrics(ctx context.Context, q MetricQuery) ([]Metric, error)
 	PurgePoints(ctx context.Context, now time.Time) (int, error)
 }

@@ -390,8 +390,12 @@ func (s *MetricsStore) readBuckets(ctx context.Context, tx *Tx, bs []bucket) (ma
 }
 
 // ReadPoints implements cloudwatch.Store.
-func (s *MetricsStore) ReadPoints(ctx context.Context, key string, resolution int, start, end time.Time, unit string) ([]cloudwatch.Point, error) {
-	q := `SELECT p.unit, p.ts, p.count, p.sum, p.min, p.max, p.dist FROM metrics m JOIN metric_points p ON p.metric_id = m.id
+func (s *MetricsStore) ReadPoints(ctx context.Context, key string, resolution int, start, end time.Time, unit string, values bool) ([]cloudwatch.Point, error) {
+	dist := "NULL"
+	if values {
+		dist = "p.dist"
+	}
+	q := `SELECT p.unit, p.ts, p.count, p.sum, p.min, p.max, ` + dist + ` FROM metrics m JOIN metric_points p ON p.metric_id = m.id
 		WHERE m.key = ? AND p.resolution = ? AND p.ts >= ? AND p.ts < ?`
 	args := []any{[]byte(key), resolution, start.UnixMilli(), end.UnixMilli()}
 	if unit != "" {

@@ -525,7 +525,7 @@ func eventsExportMetrics(t *testing.T, s *eventsFixture) {
 	cw := sqlstore.NewMetricsStore(s.db)
 	sum := func(dims ...cloudwatch.Dimension) float64 {
 		t.Helper()
-		ps, err := cw.ReadPoints(ctx, cloudwatch.MetricKey("AWS/Events", events.MetricInvocations, dims), 60, m0, m0.Add(time.Minute), "Count")
+		ps, err := cw.ReadPoints(ctx, cloudwatch.MetricKey("AWS/Events", events.MetricInvocations, dims), 60, m0, m0.Add(time.Minute), "Count", false)
 		if err != nil {
 			t.Fatal(err)
 		}

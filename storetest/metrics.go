@@ -61,7 +61,7 @@ func mustAdd(t *testing.T, s *sqlstore.MetricsStore, ms []cloudwatch.Metric, ps 
 
 func mustRead(t *testing.T, s *sqlstore.MetricsStore, key string, res int, start, end time.Time, unit string) []cloudwatch.Point {
 	t.Helper()
-	ps, err := s.ReadPoints(context.Background(), key, res, start, end, unit)
+	ps, err := s.ReadPoints(context.Background(), key, res, start, end, unit, true)
 	if err != nil {
 		t.Fatalf("ReadPoints: %v", err)
 	}
@@ -90,6 +90,11 @@ func metricsMerge(t *testing.T, s *sqlstore.MetricsStore) {
 	if p.Stats.Count != 6 || p.Stats.Sum != 11 || p.Stats.Min != -4 || p.Stats.Max != 7 ||
 		!reflect.DeepEqual(p.Stats.Values, []cloudwatch.ValueCount{{Value: -4, Count: 1}, {Value: 1, Count: 1}, {Value: 2, Count: 2}, {Value: 3, Count: 1}, {Value: 7, Count: 1}}) {
 		t.Errorf("stats = %+v", p.Stats)
+	}
+	// Without values: the same numbers, no distribution read.
+	if ps, err := s.ReadPoints(context.Background(), m.Key, 60, metricsT0, metricsT0.Add(time.Minute), "", false); err != nil || len(ps) != 1 ||
+		ps[0].Stats.Values != nil || ps[0].Stats.Count != 6 || ps[0].Stats.Sum != 11 {
+		t.Errorf("ReadPoints without values = %+v, %v", ps, err)
 	}
 	// An empty read is no error.
 	if ps := mustRead(t, s, "nope", 60, metricsT0, metricsT0.Add(time.Hour), ""); len(ps) != 0 {
