@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/stewardhq/steward/agent"
@@ -65,6 +64,7 @@ type Server struct {
 
 	stopMetrics func()
 	health      *nodeHealth
+	cluster     *cluster
 
 	ln   net.Listener
 	http *http.Server
@@ -129,6 +129,11 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	s.commands = cmds
 	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Metrics: agentMetrics{s}, Clock: s.cfg.Clock, Logger: s.log})
 	wake.hub.Store(s.hub)
+	if isPostgres(s.cfg.Database) {
+		if err := s.openCluster(ctx, wake); err != nil {
+			return err
+		}
+	}
 	if err := s.commands.Open(ctx); err != nil {
 		return err
 	}
@@ -229,6 +234,7 @@ func (s *Server) closeStores() error {
 		_ = s.hub.Close(context.Background())
 		s.hub = nil
 	}
+	s.closeCluster()
 	s.closeEvents() // before what it delivers to
 	s.closeNodeHealth()
 	s.closeMetrics()
@@ -311,22 +317,6 @@ func (s *Server) ensureAdmin(ctx context.Context) (*iam.AccessKey, error) {
 		}
 	}
 	return k, nil
-}
-
-// wakeForwarder is the ssm.Notifier handed to Run Command before the hub
-// exists.
-type wakeForwarder struct{ hub atomic.Pointer[fleet.Hub] }
-
-func (w *wakeForwarder) Wake(nodeIDs ...string) {
-	if h := w.hub.Load(); h != nil {
-		h.Wake(nodeIDs...)
-	}
-}
-
-func (w *wakeForwarder) WakeWith(msgs []agentproto.Message, nodeIDs ...string) {
-	if h := w.hub.Load(); h != nil {
-		h.WakeWith(msgs, nodeIDs...)
-	}
 }
 
 // credentials adapts iam.Keys to the gateway.
