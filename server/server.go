@@ -55,6 +55,7 @@ type Server struct {
 
 	hub      *fleet.Hub
 	commands *ssm.Commands
+	assocs   *ssm.Associations
 	mailer   mail.Sender
 	queues   *sqs.Queues
 	sns      *sns.Topics
@@ -137,6 +138,10 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if err := s.commands.Open(ctx); err != nil {
 		return err
 	}
+	s.assocs = ssm.NewAssociations(sqlstore.NewAssociationsStore(s.db), nodes, docs, s.commands, env, ssm.AssociationOptions{Logger: s.log})
+	if err := s.assocs.Open(ctx); err != nil {
+		return err
+	}
 	if err := s.hub.Open(ctx); err != nil {
 		return err
 	}
@@ -163,7 +168,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	})
 	gw, err := gateway.New(gateway.Config{
 		Services: []*gateway.Service{
-			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands}),
+			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands, Associations: s.assocs}),
 			stewardapi.Service(s.commands, s.mailbox()),
 			stsapi.Service(),
 			s.metricsService(),
@@ -243,6 +248,10 @@ func (s *Server) closeStores() error {
 		s.sns = nil
 	}
 	s.closeSQS()
+	if s.assocs != nil {
+		_ = s.assocs.Close()
+		s.assocs = nil
+	}
 	if s.commands != nil {
 		_ = s.commands.Close()
 		s.commands = nil

@@ -87,7 +87,24 @@ func (c *Commands) SendCommand(ctx context.Context, in SendCommandInput) (*Comma
 		}
 		seen[id] = true
 	}
+	return c.send(ctx, in, nil)
+}
 
+// sendToNodes sends a command on behalf of State Manager: in names the
+// document, parameters, rate control and the Targets echoed on the command;
+// nodes are the nodes to run on, already resolved (and limited) by the
+// caller. in is not checked against the SendCommand model (an association's
+// targets may select more than 50 nodes).
+func (c *Commands) sendToNodes(ctx context.Context, in SendCommandInput, nodes []NodeRef) (*CommandRecord, error) {
+	if nodes == nil {
+		nodes = []NodeRef{}
+	}
+	return c.send(ctx, in, nodes)
+}
+
+// send is SendCommand after the request checks; resolved, when not nil, are
+// the nodes to run on (else in's InstanceIDs or Targets are resolved now).
+func (c *Commands) send(ctx context.Context, in SendCommandInput, resolved []NodeRef) (*CommandRecord, error) {
 	info, v, err := c.docs.lookup(ctx, in.DocumentName, in.DocumentVersion, "")
 	if err != nil {
 		return nil, err
@@ -102,9 +119,11 @@ func (c *Commands) SendCommand(ctx context.Context, in SendCommandInput) (*Comma
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := c.nodes.ResolveTargets(ctx, in.InstanceIDs, in.Targets)
-	if err != nil {
-		return nil, err
+	nodes := resolved
+	if nodes == nil {
+		if nodes, err = c.nodes.ResolveTargets(ctx, in.InstanceIDs, in.Targets); err != nil {
+			return nil, err
+		}
 	}
 
 	now := c.now()

@@ -33,6 +33,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Logs", testLogs},
 		{"Metrics", testMetrics},
 		{"Alarms", testAlarms},
+		{"Associations", testAssociations},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

@@ -11,11 +11,12 @@ import (
 
 // Deps are the domain services the SSM API serves.
 type Deps struct {
-	Parameters *ssm.Parameters
-	Documents  *ssm.Documents
-	Tags       *ssm.Tags
-	Nodes      *ssm.Nodes
-	Commands   *ssm.Commands
+	Parameters   *ssm.Parameters
+	Documents    *ssm.Documents
+	Tags         *ssm.Tags
+	Nodes        *ssm.Nodes
+	Commands     *ssm.Commands
+	Associations *ssm.Associations
 }
 
 // Service returns the SSM operation table.
@@ -26,6 +27,7 @@ func Service(d Deps) *gateway.Service {
 	ops = append(ops, tagOps(d.Tags)...)
 	ops = append(ops, nodeOps(d.Nodes)...)
 	ops = append(ops, commandOps(d.Commands)...)
+	ops = append(ops, associationOps(d.Associations)...)
 	return &gateway.Service{
 		Name:        "ssm",
 		SigningName: "ssm",
