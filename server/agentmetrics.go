@@ -56,6 +56,16 @@ const (
 	nodeHealthTimeout   = 30 * time.Second
 )
 
+// The per-node association count (scenario S1: watched before it reaches
+// State Manager's limit of 20 per node, with no glue code): namespace
+// Steward/SSM, metric AssociationCount, dimension InstanceId, published
+// with the health metric — the count DescribeInstanceAssociationsStatus
+// lists.
+const (
+	associationNamespace = "Steward/SSM"
+	associationMetric    = "AssociationCount"
+)
+
 // nodeHealthMetrics are published with the same value: the system and the
 // instance check, and their union, as EC2 does.
 var nodeHealthMetrics = []string{"StatusCheckFailed_System", "StatusCheckFailed_Instance", "StatusCheckFailed"}
@@ -128,6 +138,10 @@ func (s *Server) PublishNodeHealth(ctx context.Context) error {
 			return err
 		}
 		data := make([]cloudwatch.MetricDatum, 0, len(page.Instances)*len(nodeHealthMetrics))
+		counts, err := s.associationCounts(ctx, page.Instances)
+		if err != nil {
+			return err
+		}
 		for _, n := range page.Instances {
 			v := 1.0
 			if n.PingStatus == ssm.PingOnline {
@@ -143,9 +157,38 @@ func (s *Server) PublishNodeHealth(ctx context.Context) error {
 				return err
 			}
 		}
+		if len(counts) > 0 {
+			if err := s.metrics.PutServiceMetricData(ctx, associationNamespace, counts); err != nil {
+				return err
+			}
+		}
 		if page.NextToken == "" {
 			return nil
 		}
 		in.NextToken = page.NextToken
 	}
+}
+
+// associationCounts is the AssociationCount datum of each node of a page
+// (0 for a node without associations), from one query.
+func (s *Server) associationCounts(ctx context.Context, nodes []*ssm.InstanceInformation) ([]cloudwatch.MetricDatum, error) {
+	if s.assocs == nil || len(nodes) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.InstanceID
+	}
+	counts, err := s.assocs.CountByNode(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Clock.Now()
+	out := make([]cloudwatch.MetricDatum, len(ids))
+	for i, id := range ids {
+		v := float64(counts[id])
+		out[i] = cloudwatch.MetricDatum{MetricName: associationMetric, Timestamp: now, Value: &v, Unit: "Count",
+			Dimensions: []cloudwatch.Dimension{{Name: agentproto.DimensionInstanceID, Value: id}}}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/stewardhq/steward"
@@ -436,6 +437,30 @@ func (s *AssociationsStore) NodeStatuses(ctx context.Context, nodeID string) ([]
 		return nil, err
 	}
 	return scanRows(rows, scanAssocTarget)
+}
+
+// NodeCounts implements ssm.AssociationStore.
+func (s *AssociationsStore) NodeCounts(ctx context.Context, nodeIDs []string) (map[string]int, error) {
+	out := make(map[string]int, len(nodeIDs))
+	for chunk := range slices.Chunk(nodeIDs, 500) {
+		rows, err := s.db.Query(ctx, `SELECT node_id, COUNT(*) FROM association_nodes WHERE node_id IN (`+marks(len(chunk))+`) GROUP BY node_id`, anys(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = n
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // AssociationStatuses implements ssm.AssociationStore.

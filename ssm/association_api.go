@@ -585,6 +585,20 @@ type InstanceAssociationStatus = AssociationTarget
 
 // DescribeInstanceAssociationsStatus returns a node's status in every
 // association that has targeted it, by association ID.
+// CountByNode returns how many associations each node has, the count
+// DescribeInstanceAssociationsStatus lists (limit: 20 per node), in one
+// query for all of nodeIDs.
+func (a *Associations) CountByNode(ctx context.Context, nodeIDs []string) (map[string]int, error) {
+	if len(nodeIDs) == 0 {
+		return map[string]int{}, nil
+	}
+	m, err := a.store.NodeCounts(ctx, nodeIDs)
+	if err != nil {
+		return nil, steward.Internal(err)
+	}
+	return m, nil
+}
+
 func (a *Associations) DescribeInstanceAssociationsStatus(ctx context.Context, instanceID string, maxResults *int, token string) ([]*AssociationTarget, string, error) {
 	var fe fieldErrors
 	if instanceID == "" {

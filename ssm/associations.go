@@ -220,6 +220,10 @@ type AssociationStore interface {
 	ExecutionTargets(ctx context.Context, associationID, executionID string) ([]*AssociationTarget, error)
 	NodeStatuses(ctx context.Context, nodeID string) ([]*AssociationTarget, error)
 	AssociationStatuses(ctx context.Context, associationID string) ([]*AssociationTarget, error)
+	// NodeCounts returns how many associations each of nodeIDs has (what
+	// DescribeInstanceAssociationsStatus lists for it); nodes without any
+	// are absent.
+	NodeCounts(ctx context.Context, nodeIDs []string) (map[string]int, error)
 }
 
 // AssociationOptions configures Associations. Zero fields take defaults.
