@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stewardhq/steward/keyring"
@@ -55,5 +57,45 @@ func TestReplicasWakeEachOthersAgents(t *testing.T) {
 	}
 	if a.RemoteWakes() != 0 {
 		t.Errorf("replica A woke itself through the database: %d", a.RemoteWakes())
+	}
+}
+
+// A long poll on replica B answers when a message is sent through replica
+// A, woken by A's notification.
+func TestReplicasWakeEachOthersLongPolls(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	ring, err := json.Marshal(keyring.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := func(c *server.Config) { c.Database, c.Keyring = url, server.Secret(ring) }
+	a := servertest.Start(t, shared)
+	b := servertest.Start(t, shared)
+	ctx := context.Background()
+	qa, qb := sqs.NewFromConfig(a.AWSConfig()), sqs.NewFromConfig(b.AWSConfig())
+	created, err := qa.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("across")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []sqstypes.Message, 1)
+	go func() {
+		out, err := qb.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, WaitTimeSeconds: 20})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- out.Messages
+	}()
+	before := b.RemoteWakes()
+	// Send until B's poll has been woken by A (the poll may not be held yet
+	// when the first send goes).
+	servertest.WaitFor(t, 30*time.Second, "B woken by A's send", func() bool {
+		if _, err := qa.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: created.QueueUrl, MessageBody: aws.String("hello B")}); err != nil {
+			t.Fatal(err)
+		}
+		return b.RemoteWakes() > before
+	})
+	if msgs := <-got; len(msgs) == 0 || aws.ToString(msgs[0].Body) != "hello B" {
+		t.Errorf("B received %+v", msgs)
 	}
 }

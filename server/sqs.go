@@ -13,12 +13,16 @@ import (
 // openSQS builds SQS on the database and starts its retention sweep.
 func (s *Server) openSQS(ctx context.Context) error {
 	opt := sqs.Options{Logger: s.log}
-	if s.dbKind() == "postgres" {
-		// Replicas share the database but not their in-process wake-ups:
-		// long polls also look again every second.
-		opt.RecheckEvery = time.Second
+	if c := s.cluster; c != nil {
+		// Replicas wake each other's long polls (server/cluster.go); as
+		// notifications may be lost, long polls also look again now and then.
+		opt.OnWake = c.wakeQueue
+		opt.RecheckEvery = 5 * time.Second
 	}
 	s.queues = sqs.New(sqlstore.NewSQSStore(s.db), sqs.Env{Clock: s.cfg.Clock, Account: s.cfg.AccountID, Region: s.cfg.Region}, opt)
+	if c := s.cluster; c != nil {
+		c.queues.Store(s.queues)
+	}
 	return s.queues.Open(ctx)
 }
 

@@ -261,7 +261,7 @@ func (q *Queues) DeleteQueue(ctx context.Context, url string) error {
 	}
 	err = q.store.DeleteQueue(ctx, e.rec.ID)
 	q.cache.forget(e.rec.Name)
-	q.waiters.wake(e.rec.ID)
+	q.wake(e.rec.ID)
 	if errors.Is(err, ErrQueueNotFound) {
 		return notFound()
 	}
@@ -366,7 +366,7 @@ func (q *Queues) SetQueueAttributes(ctx context.Context, url string, attrs map[s
 	}
 	rec.Attributes, rec.DeadLetterTarget, rec.ModifiedAt = full, dlq, now
 	q.cache.put(q.entry(rec))
-	q.waiters.wake(rec.ID) // a shorter delay or wait changes what waiters see
+	q.wake(rec.ID) // a shorter delay or wait changes what waiters see
 	return nil
 }
 

@@ -208,10 +208,10 @@ func (q *Queues) receiveOnce(ctx context.Context, e *queueEntry, n int, vt time.
 		return nil, q.storeErr(e.rec.Name, err)
 	}
 	if moved {
-		q.waiters.wake(dlq.rec.ID)
+		q.wake(dlq.rec.ID)
 	}
 	if vt == 0 && len(got) > 0 {
-		q.waiters.wake(e.rec.ID) // visible again at once
+		q.wake(e.rec.ID) // visible again at once
 	}
 	return got, nil
 }

@@ -330,6 +330,6 @@ func (q *Queues) commitSends(ctx context.Context, e *queueEntry, ps []*pendingSe
 	if err != nil {
 		return q.storeErr(e.rec.Name, err)
 	}
-	q.waiters.wake(e.rec.ID)
+	q.wake(e.rec.ID)
 	return nil
 }

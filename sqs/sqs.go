@@ -97,6 +97,11 @@ type Options struct {
 	// one database (PostgreSQL replicas); 0 relies on in-process wakes and
 	// visibility expiry alone.
 	RecheckEvery time.Duration
+	// OnWake, when set, is called (it must not block) after something that
+	// may make messages of queue id receivable woke this process's long
+	// polls; replicas sharing a database forward it to each other, which
+	// call WakeQueue.
+	OnWake func(id int64)
 	// After returns a channel that fires after d (default time.After); tests
 	// replace it to drive long-poll timeouts without waiting.
 	After func(d time.Duration) <-chan time.Time

@@ -132,7 +132,7 @@ func (q *Queues) ChangeMessageVisibility(ctx context.Context, url, handle string
 		return verr
 	}
 	if timeout == 0 {
-		q.waiters.wake(e.rec.ID)
+		q.wake(e.rec.ID)
 	}
 	return nil
 }
@@ -208,7 +208,7 @@ func (q *Queues) ChangeMessageVisibilityBatch(ctx context.Context, url string, e
 		}
 	}
 	if wake {
-		q.waiters.wake(e.rec.ID)
+		q.wake(e.rec.ID)
 	}
 	return out, nil
 }

@@ -59,3 +59,16 @@ func (w *waiters) wake(id int64) {
 		close(s.c)
 	}
 }
+
+// wake releases the long polls of queue id in this process and tells
+// Options.OnWake.
+func (q *Queues) wake(id int64) {
+	q.waiters.wake(id)
+	if q.opt.OnWake != nil {
+		q.opt.OnWake(id)
+	}
+}
+
+// WakeQueue releases the long polls of queue id held in this process (a
+// change another replica made), without telling OnWake.
+func (q *Queues) WakeQueue(id int64) { q.waiters.wake(id) }
