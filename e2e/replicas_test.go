@@ -99,3 +99,34 @@ func TestReplicasWakeEachOthersLongPolls(t *testing.T) {
 		t.Errorf("B received %+v", msgs)
 	}
 }
+
+// A rule put through replica A routes events put through replica B at once:
+// B reloads its rules on A's notification rather than at its next refresh.
+func TestReplicasShareRuleChanges(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	ring, err := json.Marshal(keyring.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := func(c *server.Config) { c.Database, c.Keyring = url, server.Secret(ring) }
+	a := servertest.Start(t, shared)
+	b := servertest.Start(t, shared)
+	ctx := context.Background()
+	q := sqs.NewFromConfig(a.AWSConfig())
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("routed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := b.RemoteWakes()
+	ev := servertest.ServiceCLI{T: t, Srv: a, Bin: servertest.CLIv1, Service: "events"}
+	ev.JSON("put-rule", "--name", "across", "--event-pattern", `{"source":["app.across"]}`)
+	ev.JSON("put-targets", "--rule", "across", "--targets", `[{"Id":"q","Arn":"arn:aws:sqs:us-east-1:000000000000:routed"}]`)
+	servertest.WaitFor(t, 30*time.Second, "B told of A's rule change", func() bool { return b.RemoteWakes() > before })
+	servertest.ServiceCLI{T: t, Srv: b, Bin: servertest.CLIv1, Service: "events"}.
+		JSON("put-events", "--entries", `[{"Source":"app.across","DetailType":"t","Detail":"{}"}]`)
+	out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, WaitTimeSeconds: 20})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("routed through B: %+v, %v", out, err)
+	}
+}

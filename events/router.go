@@ -21,6 +21,8 @@ type router struct {
 	mu      sync.RWMutex
 	buses   map[string]*busState
 	version int64 // the store's RulesVersion when last loaded
+
+	kick chan struct{} // RulesChanged: look at the version now
 }
 
 type busState struct {
@@ -48,7 +50,9 @@ func (r *ruleState) target(id string) *target {
 	return nil
 }
 
-func newRouter(b *Buses) *router { return &router{b: b, buses: map[string]*busState{}} }
+func newRouter(b *Buses) *router {
+	return &router{b: b, buses: map[string]*busState{}, kick: make(chan struct{}, 1)}
+}
 
 // load replaces everything with the store's rules and targets.
 func (r *router) load(ctx context.Context) error {
@@ -210,6 +214,7 @@ func (r *router) refreshLoop(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-r.kick:
 		}
 		v, err := r.b.store.RulesVersion(ctx)
 		if err != nil {
@@ -238,6 +243,9 @@ func (r *router) refreshLoop(ctx context.Context, every time.Duration) {
 // by more (another replica changed something too), it is left for the
 // refresh loop to reload.
 func (r *router) noteVersion(ctx context.Context) {
+	if f := r.b.opts.OnRulesChanged; f != nil {
+		f()
+	}
 	v, err := r.b.store.RulesVersion(ctx)
 	if err != nil {
 		return

@@ -54,6 +54,10 @@ type Options struct {
 	// Exclusive says no other process shares the store (SQLite): leases of
 	// a previous run are released at Open.
 	Exclusive bool
+	// OnRulesChanged, when set, is called (it must not block) after a
+	// change of buses, rules or targets committed here; replicas sharing a
+	// database forward it to each other, which call RulesChanged.
+	OnRulesChanged func()
 	// Refresh, when set, reloads the rules when another replica changed
 	// them, checked this often (PostgreSQL replicas).
 	Refresh time.Duration
@@ -213,4 +217,13 @@ func (b *Buses) RuleARN(bus, name string) string {
 		return "arn:aws:events:" + b.opts.Region + ":" + b.opts.Account + ":rule/" + name
 	}
 	return "arn:aws:events:" + b.opts.Region + ":" + b.opts.Account + ":rule/" + bus + "/" + name
+}
+
+// RulesChanged tells the refresh loop (Options.Refresh) to look at the rules
+// version now rather than at its next tick: another replica changed them.
+func (b *Buses) RulesChanged() {
+	select {
+	case b.router.kick <- struct{}{}:
+	default: // a look is pending already
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/stewardhq/steward/agentproto"
+	"github.com/stewardhq/steward/events"
 	"github.com/stewardhq/steward/fleet"
 	"github.com/stewardhq/steward/postgres"
 	"github.com/stewardhq/steward/sqs"
@@ -57,7 +58,9 @@ const (
 
 // cluster sends this replica's wakes to the others and hands theirs to the
 // hub and to SQS. A payload is "w REPLICA NODE NODE…" (agent polls) or
-// "q REPLICA QUEUE QUEUE…" (queue IDs).
+// "q REPLICA QUEUE QUEUE…" (queue IDs) or "r REPLICA rules" (EventBridge's
+// buses, rules or targets changed: reload now rather than at the next
+// refresh).
 type cluster struct {
 	s      *Server
 	id     string
@@ -67,6 +70,7 @@ type cluster struct {
 	done   chan struct{}
 	woken  atomic.Int64 // nodes and queues woken for other replicas
 	queues atomic.Pointer[sqs.Queues]
+	bridge atomic.Pointer[events.Buses]
 }
 
 // wakeup is one wake to send: kind "w" (node IDs) or "q" (queue IDs).
@@ -111,6 +115,9 @@ func (s *Server) RemoteWakes() int64 {
 }
 
 func (c *cluster) wake(nodeIDs []string) { c.enqueue(wakeup{"w", nodeIDs}) }
+
+// rulesChanged is events.Options.OnRulesChanged.
+func (c *cluster) rulesChanged() { c.enqueue(wakeup{"r", []string{"rules"}}) }
 
 // wakeQueue is sqs.Options.OnWake.
 func (c *cluster) wakeQueue(id int64) { c.enqueue(wakeup{"q", []string{strconv.FormatInt(id, 10)}}) }
@@ -188,6 +195,11 @@ func (c *cluster) received(payload string) {
 	case "w":
 		c.woken.Add(int64(len(ids)))
 		c.hub.Wake(ids...)
+	case "r":
+		if b := c.bridge.Load(); b != nil {
+			c.woken.Add(1)
+			b.RulesChanged()
+		}
 	case "q":
 		q := c.queues.Load()
 		if q == nil {

@@ -40,9 +40,16 @@ func (s *Server) newEvents(ring events.Sealer) (*events.Buses, error) {
 		Exclusive: !isPostgres(s.cfg.Database), AllowAWSSources: s.cfg.AllowAWSEventSources,
 	}
 	if isPostgres(s.cfg.Database) {
-		opts.Refresh = 2 * time.Second // rules changed by other replicas
+		opts.Refresh = 2 * time.Second // rules changed by other replicas, when a notification was lost
 	}
-	return events.New(sqlstore.NewEventsStore(s.db), opts), nil
+	if c := s.cluster; c != nil {
+		opts.OnRulesChanged = c.rulesChanged
+	}
+	b := events.New(sqlstore.NewEventsStore(s.db), opts)
+	if c := s.cluster; c != nil {
+		c.bridge.Store(b)
+	}
+	return b, nil
 }
 
 // Events returns EventBridge (tests and admin commands).
