@@ -56,6 +56,7 @@ type Server struct {
 	hub      *fleet.Hub
 	commands *ssm.Commands
 	assocs   *ssm.Associations
+	windows  *ssm.Windows
 	mailer   mail.Sender
 	queues   *sqs.Queues
 	sns      *sns.Topics
@@ -142,6 +143,10 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if err := s.assocs.Open(ctx); err != nil {
 		return err
 	}
+	s.windows = ssm.NewWindows(sqlstore.NewWindowsStore(s.db), nodes, s.commands, env, ssm.WindowOptions{Logger: s.log})
+	if err := s.windows.Open(ctx); err != nil {
+		return err
+	}
 	if err := s.hub.Open(ctx); err != nil {
 		return err
 	}
@@ -168,7 +173,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	})
 	gw, err := gateway.New(gateway.Config{
 		Services: []*gateway.Service{
-			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands, Associations: s.assocs}),
+			ssmapi.Service(ssmapi.Deps{Parameters: params, Documents: docs, Tags: tags, Nodes: nodes, Commands: s.commands, Associations: s.assocs, Windows: s.windows}),
 			stewardapi.Service(s.commands, s.mailbox()),
 			stsapi.Service(),
 			s.metricsService(),
@@ -248,6 +253,10 @@ func (s *Server) closeStores() error {
 		s.sns = nil
 	}
 	s.closeSQS()
+	if s.windows != nil {
+		_ = s.windows.Close()
+		s.windows = nil
+	}
 	if s.assocs != nil {
 		_ = s.assocs.Close()
 		s.assocs = nil

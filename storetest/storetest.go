@@ -34,6 +34,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Metrics", testMetrics},
 		{"Alarms", testAlarms},
 		{"Associations", testAssociations},
+		{"Windows", testWindows},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newDB) })

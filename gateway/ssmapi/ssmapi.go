@@ -17,6 +17,7 @@ type Deps struct {
 	Nodes        *ssm.Nodes
 	Commands     *ssm.Commands
 	Associations *ssm.Associations
+	Windows      *ssm.Windows
 }
 
 // Service returns the SSM operation table.
@@ -28,6 +29,7 @@ func Service(d Deps) *gateway.Service {
 	ops = append(ops, nodeOps(d.Nodes)...)
 	ops = append(ops, commandOps(d.Commands)...)
 	ops = append(ops, associationOps(d.Associations)...)
+	ops = append(ops, windowOps(d.Windows)...)
 	return &gateway.Service{
 		Name:        "ssm",
 		SigningName: "ssm",
