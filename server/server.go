@@ -127,7 +127,8 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	// Run Command and the agent channel need each other: the engine wakes the
 	// hub's held polls, the hub calls the engine. wake breaks the cycle.
 	wake := &wakeForwarder{}
-	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log, Retention: s.cfg.CommandRetention})
+	notifier := &commandNotifier{} // given SNS once it exists
+	cmds = ssm.NewCommands(s.db, nodes, docs, params, wake, env, ssm.CommandOptions{Logger: s.log, Retention: s.cfg.CommandRetention, Publisher: notifier})
 	s.commands = cmds
 	s.hub = fleet.New(fleet.Options{Registry: nodes, Work: s.commands, Metrics: agentMetrics{s}, Clock: s.cfg.Clock, Logger: s.log})
 	wake.hub.Store(s.hub)
@@ -157,6 +158,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.sns, err = s.newSNS(ring); err != nil {
 		return err
 	}
+	notifier.topics.Store(s.sns)
 	s.logs = s.newLogs()
 	s.openMetrics()
 	s.openNodeHealth(nodes)

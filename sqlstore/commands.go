@@ -34,18 +34,21 @@ const commandCols = `c.command_id, c.document_name, c.document_version, c.schema
 	c.terminated_count, c.non_counting_count, c.acked_count, c.inflight_count`
 
 // engineCols are the commands columns a transaction of the engine reads
-// (see ssm.CommandTx.Command), scanned by scanEngine.
+// (see ssm.CommandTx.Command), scanned by scanEngine; the notification
+// settings and what a Command notification carries are among them.
 const engineCols = `c.command_id, c.document_name, c.step_names, c.secure_refs, c.parameters, c.requested_at, c.deadline,
 	c.expires_at, c.concurrency_limit, c.error_limit, c.status, c.status_details, c.done, c.cancel_requested, c.stopped,
 	c.target_count, c.completed_count, c.success_count, c.failed_count, c.exec_timed_out_count,
-	c.delivery_timed_out_count, c.cancelled_count, c.terminated_count, c.non_counting_count, c.acked_count, c.inflight_count`
+	c.delivery_timed_out_count, c.cancelled_count, c.terminated_count, c.non_counting_count, c.acked_count, c.inflight_count,
+	c.notification, c.instance_ids, c.output_s3_bucket, c.output_s3_prefix`
 
 func (r *commandRow) engineDest() []any {
 	c := &r.c
 	return []any{&c.CommandID, &c.DocumentName, &r.stepNames, &r.secureRefs, &r.params, &r.requested, &r.deadline,
 		&r.expires, &c.ConcurrencyLimit, &c.ErrorLimit, &c.Status, &c.StatusDetails, &r.done, &r.cancel, &r.stopped,
 		&r.target, &r.completed, &r.success, &r.failed, &r.execTO,
-		&r.deliveryTO, &r.cancelled, &r.terminated, &r.nonCounting, &r.acked, &r.inflight}
+		&r.deliveryTO, &r.cancelled, &r.terminated, &r.nonCounting, &r.acked, &r.inflight,
+		&r.notification, &r.ids, &c.OutputS3Bucket, &c.OutputS3Prefix}
 }
 
 func scanEngine(s docScanner, extra ...any) (*ssm.CommandRecord, error) {

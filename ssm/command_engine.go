@@ -21,6 +21,7 @@ type engineStep struct {
 	status string // the command's Status when the step began
 	settle bool   // a command without targets may leave Pending now
 	events []*steward.Event
+	notes  []*CommandNotification // SNS notifications (command_notify.go)
 	wake   []string
 }
 
@@ -136,6 +137,11 @@ func (s *engineStep) finish(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 	}
+	if len(s.notes) > 0 {
+		if err := s.tx.AddNotifications(ctx, s.notes); err != nil {
+			return nil, err
+		}
+	}
 	return s.wake, nil
 }
 
@@ -214,8 +220,9 @@ func (s *engineStep) event(detailType string, resources []string, detail any) {
 }
 
 // invocationEvent records an "EC2 Command Invocation Status-change
-// Notification".
+// Notification" (and the SNS notification when the command asks for one).
 func (s *engineStep) invocationEvent(nodeID, status string) {
+	s.notifyInvocation(nodeID, status)
 	s.event("EC2 Command Invocation Status-change Notification", []string{s.c.nodeARN(nodeID)}, invocationEventDetail{
 		CommandID: s.cmd.CommandID, DocumentName: s.cmd.DocumentName, InstanceID: nodeID,
 		RequestedDateTime: eventTime(s.cmd.RequestedAt), Status: status,
@@ -223,8 +230,10 @@ func (s *engineStep) invocationEvent(nodeID, status string) {
 }
 
 // commandEvent records an "EC2 Command Status-change Notification" for the
-// command's current status; its resources are all the command's nodes.
+// command's current status; its resources are all the command's nodes. The
+// SNS notification, when the command asks for one, is recorded too.
 func (s *engineStep) commandEvent(ctx context.Context) error {
+	s.notifyCommand()
 	nodes, err := s.tx.NodeIDs(ctx)
 	if err != nil {
 		return err

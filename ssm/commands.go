@@ -392,13 +392,16 @@ type CommandStore interface {
 	NodeInvocations(ctx context.Context, nodeID string, phases []InvocationPhase) ([]string, error)
 	DueCommands(ctx context.Context, now time.Time, limit int) ([]string, error)
 	PurgeCommands(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	NotificationStore
 }
 
 // CommandTx is a write transaction on one command.
 //
 // Command returns the command (locked) with what the engine needs: identity,
 // DocumentName, Parameters, StepNames, SecureRefs, times, limits, status,
-// flags and counters (not Steps, targets or the echoed settings). Invocation returns the
+// flags, counters, and what SNS notifications need (Notification,
+// InstanceIDs, OutputS3Bucket, OutputS3Prefix) — not Steps, targets or the
+// other echoed settings. Invocation returns the
 // command's invocation on a node, or nil. UpdateInvocation writes an
 // invocation's phase, status, times and response code. Dispatch moves up to n
 // waiting invocations, lowest Seq first, to PhaseDeliverable (offline ones get
@@ -409,6 +412,8 @@ type CommandStore interface {
 // keeping bytes already stored (retries and overlaps are merged). SaveCommand
 // writes the command's status, flags, counters and SecureRefs. NodeIDs returns
 // every node of the command. AppendEvents writes events to the outbox.
+// AddNotifications writes SNS notifications to the notification work table
+// (see NotificationStore), setting their IDs.
 type CommandTx interface {
 	Command(ctx context.Context) (*CommandRecord, error)
 	Invocation(ctx context.Context, nodeID string) (*InvocationRecord, error)
@@ -420,6 +425,7 @@ type CommandTx interface {
 	SaveCommand(ctx context.Context, c *CommandRecord) error
 	NodeIDs(ctx context.Context) ([]string, error)
 	AppendEvents(ctx context.Context, events []*steward.Event) error
+	AddNotifications(ctx context.Context, notes []*CommandNotification) error
 }
 
 // CommandOptions configures Commands. Zero fields take defaults.
@@ -430,6 +436,9 @@ type CommandOptions struct {
 	Tick time.Duration
 	// Logger receives the loop's errors (default: discarded).
 	Logger *slog.Logger
+	// Publisher publishes NotificationConfig notifications to SNS topics
+	// (default: none; notifications wait in the store until there is one).
+	Publisher TopicPublisher
 }
 
 // Commands is Run Command.
@@ -478,7 +487,8 @@ func NewCommands(store CommandStore, nodes NodeDirectory, docs *Documents, param
 
 func (c *Commands) now() time.Time { return c.env.Clock.Now().UTC().Truncate(time.Millisecond) }
 
-// Open starts the background loop: every Tick it runs Sweep. Close stops it.
+// Open starts the background loop: every Tick it runs Sweep and
+// PublishNotifications. Close stops it.
 func (c *Commands) Open(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -516,6 +526,9 @@ func (c *Commands) loop(ctx context.Context, exited chan struct{}) {
 		case <-t.C:
 			if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
 				c.log.Error("run command sweep", "err", err)
+			}
+			if err := c.PublishNotifications(ctx); err != nil && ctx.Err() == nil {
+				c.log.Error("run command notifications", "err", err)
 			}
 		}
 	}

@@ -62,6 +62,7 @@ func testCommands(t *testing.T, newDB NewDB) {
 	t.Run("Output", func(t *testing.T) { testCommandOutput(t, newDB(t)) })
 	t.Run("List", func(t *testing.T) { testCommandList(t, newDB(t)) })
 	t.Run("SweepAndPurge", func(t *testing.T) { testCommandSweep(t, newDB(t)) })
+	t.Run("Notifications", func(t *testing.T) { testCommandNotifications(t, newDB(t)) })
 }
 
 func testCommandEngine(t *testing.T, db *sqlstore.DB) {
