@@ -35,6 +35,19 @@ func TestAssociationCountMetric(t *testing.T) {
 		out, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(agent.NodeID)})
 		return err == nil && len(out.InstanceAssociationStatusInfos) == 2
 	})
+	// DescribeInstanceInformation shows the node's associations too (what
+	// the console would show next to the node).
+	servertest.WaitFor(t, time.Minute, "the overview with both associations done", func() bool {
+		out, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{})
+		if err != nil || len(out.InstanceInformationList) != 1 {
+			return false
+		}
+		n := out.InstanceInformationList[0]
+		return aws.ToString(n.AssociationStatus) == "Success" && n.AssociationOverview != nil &&
+			aws.ToString(n.AssociationOverview.DetailedStatus) == "Success" &&
+			n.AssociationOverview.InstanceAssociationStatusAggregatedCount["Success"] == 2 &&
+			n.LastAssociationExecutionDate != nil && n.LastSuccessfulAssociationExecutionDate != nil
+	})
 	if err := srv.PublishNodeHealth(ctx); err != nil {
 		t.Fatal(err)
 	}

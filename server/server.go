@@ -141,6 +141,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		return err
 	}
 	s.assocs = ssm.NewAssociations(sqlstore.NewAssociationsStore(s.db), nodes, docs, s.commands, env, ssm.AssociationOptions{Logger: s.log})
+	nodes.UseAssociations(s.assocs)
 	if err := s.assocs.Open(ctx); err != nil {
 		return err
 	}

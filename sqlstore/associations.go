@@ -439,6 +439,25 @@ func (s *AssociationsStore) NodeStatuses(ctx context.Context, nodeID string) ([]
 	return scanRows(rows, scanAssocTarget)
 }
 
+// NodesStatuses implements ssm.AssociationStore.
+func (s *AssociationsStore) NodesStatuses(ctx context.Context, nodeIDs []string) (map[string][]*ssm.AssociationTarget, error) {
+	out := make(map[string][]*ssm.AssociationTarget, len(nodeIDs))
+	for chunk := range slices.Chunk(nodeIDs, 500) {
+		rows, err := s.db.Query(ctx, `SELECT body FROM association_nodes WHERE node_id IN (`+marks(len(chunk))+`) ORDER BY node_id, association_id`, anys(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := scanRows(rows, scanAssocTarget)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out[t.NodeID] = append(out[t.NodeID], t)
+		}
+	}
+	return out, nil
+}
+
 // NodeCounts implements ssm.AssociationStore.
 func (s *AssociationsStore) NodeCounts(ctx context.Context, nodeIDs []string) (map[string]int, error) {
 	out := make(map[string]int, len(nodeIDs))

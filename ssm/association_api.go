@@ -585,6 +585,59 @@ type InstanceAssociationStatus = AssociationTarget
 
 // DescribeInstanceAssociationsStatus returns a node's status in every
 // association that has targeted it, by association ID.
+// NodeOverview is what DescribeInstanceInformation shows of a node's
+// associations: their aggregate status and the status counts, and the
+// latest (successful) execution dates.
+type NodeOverview struct {
+	Status            string         // Failed when one failed, else Pending when one is pending or running, else Success
+	Counts            map[string]int // by status
+	LastExecution     time.Time
+	LastSuccessfulRun time.Time
+}
+
+// Overviews returns the NodeOverview of each of nodeIDs that has
+// associations, in one query.
+func (a *Associations) Overviews(ctx context.Context, nodeIDs []string) (map[string]NodeOverview, error) {
+	if len(nodeIDs) == 0 {
+		return map[string]NodeOverview{}, nil
+	}
+	byNode, err := a.store.NodesStatuses(ctx, nodeIDs)
+	if err != nil {
+		return nil, steward.Internal(err)
+	}
+	out := make(map[string]NodeOverview, len(byNode))
+	for id, ts := range byNode {
+		o := NodeOverview{Counts: map[string]int{}}
+		failed, pending := false, false
+		for _, t := range ts {
+			o.Counts[t.Status]++
+			switch t.Status {
+			case "Failed":
+				failed = true
+			case "Success":
+				if t.ExecutionDate.After(o.LastSuccessfulRun) {
+					o.LastSuccessfulRun = t.ExecutionDate
+				}
+			default:
+				pending = true
+			}
+			if t.ExecutionDate.After(o.LastExecution) {
+				o.LastExecution = t.ExecutionDate
+			}
+		}
+		switch {
+		case failed:
+			o.Status = "Failed"
+		case pending:
+			o.Status = "Pending"
+		default:
+			o.Status = "Success"
+		}
+		out[id] = o
+	}
+	return out, nil
+}
+
 // CountByNode returns how many associations each node has, the count
 // DescribeInstanceAssociationsStatus lists (limit: 20 per node), in one
 // query for all of nodeIDs.

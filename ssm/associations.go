@@ -224,6 +224,8 @@ type AssociationStore interface {
 	// DescribeInstanceAssociationsStatus lists for it); nodes without any
 	// are absent.
 	NodeCounts(ctx context.Context, nodeIDs []string) (map[string]int, error)
+	// NodesStatuses is NodeStatuses for several nodes at once, by node.
+	NodesStatuses(ctx context.Context, nodeIDs []string) (map[string][]*AssociationTarget, error)
 }
 
 // AssociationOptions configures Associations. Zero fields take defaults.

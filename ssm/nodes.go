@@ -177,7 +177,13 @@ type Nodes struct {
 	env          Env
 	latestAgent  string
 	deregistered func(ctx context.Context, nodeID string) error
+	assocs       *Associations // DescribeInstanceInformation's association overview
 }
+
+// UseAssociations makes DescribeInstanceInformation show each node's
+// State Manager overview (AssociationStatus, AssociationOverview, the last
+// execution dates), read for the whole page at once.
+func (n *Nodes) UseAssociations(a *Associations) { n.assocs = a }
 
 var _ NodeDirectory = (*Nodes)(nil)
 

@@ -101,6 +101,9 @@ type InstanceInformation struct {
 	ComputerName     string
 	SourceID         string // the node ID
 	SourceType       string // AWS::SSM::ManagedInstance
+	// Associations is the node's State Manager overview; nil without
+	// associations (or without State Manager).
+	Associations *NodeOverview
 }
 
 // InstanceInformationList is a page of DescribeInstanceInformation.
@@ -177,6 +180,21 @@ func (n *Nodes) DescribeInstanceInformation(ctx context.Context, in DescribeInst
 		out.Instances = append(out.Instances, n.instanceInformation(r, q.OnlineSince))
 	}
 	out.NextToken = next
+	if n.assocs != nil && len(out.Instances) > 0 {
+		ids := make([]string, len(out.Instances))
+		for i, in := range out.Instances {
+			ids[i] = in.InstanceID
+		}
+		overviews, err := n.assocs.Overviews(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range out.Instances {
+			if o, ok := overviews[in.InstanceID]; ok {
+				in.Associations = &o
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -250,6 +250,14 @@ func assocExecutions(t *testing.T, db *sqlstore.DB, s *sqlstore.AssociationsStor
 	if ns, _ := s.NodeStatuses(ctx, "mi-1"); len(ns) != 1 || ns[0].ExecutionID != "e2" || ns[0].Status != ssm.AssocPending {
 		t.Fatalf("latest status = %+v", ns[0])
 	}
+	// Several nodes at once, and counts.
+	byNode, err := s.NodesStatuses(ctx, []string{"mi-1", "mi-none"})
+	if err != nil || len(byNode) != 1 || len(byNode["mi-1"]) != 1 || byNode["mi-1"][0].ExecutionID != "e2" {
+		t.Fatalf("NodesStatuses = %v, %v", byNode, err)
+	}
+	if counts, err := s.NodeCounts(ctx, []string{"mi-1", "mi-none"}); err != nil || counts["mi-1"] != 1 || counts["mi-none"] != 0 {
+		t.Fatalf("NodeCounts = %v, %v", counts, err)
+	}
 	es, err := s.ListExecutions(ctx, a.AssociationID)
 	if err != nil || len(es) != 2 || es[0].ExecutionID != "e2" {
 		t.Fatalf("executions = %v, %v", es, err)

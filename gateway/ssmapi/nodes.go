@@ -176,6 +176,17 @@ type instanceInformationWire struct {
 	ComputerName     string    `json:"ComputerName,omitempty"`
 	SourceId         string    `json:"SourceId,omitempty"`
 	SourceType       string    `json:"SourceType,omitempty"`
+
+	AssociationStatus                      string                `json:"AssociationStatus,omitempty"`
+	LastAssociationExecutionDate           time.Time             `json:"LastAssociationExecutionDate,omitempty"`
+	LastSuccessfulAssociationExecutionDate time.Time             `json:"LastSuccessfulAssociationExecutionDate,omitempty"`
+	AssociationOverview                    *nodeAssociationsWire `json:"AssociationOverview,omitempty"`
+}
+
+// nodeAssociationsWire is InstanceAggregatedAssociationOverview.
+type nodeAssociationsWire struct {
+	DetailedStatus                           string           `json:"DetailedStatus,omitempty"`
+	InstanceAssociationStatusAggregatedCount map[string]int32 `json:"InstanceAssociationStatusAggregatedCount,omitempty"`
 }
 
 type describeInstanceInformationOutput struct {
@@ -193,13 +204,22 @@ type updateManagedInstanceRoleInput struct {
 }
 
 func instanceInformationOut(i *ssm.InstanceInformation) instanceInformationWire {
-	return instanceInformationWire{
+	out := instanceInformationWire{
 		InstanceId: i.InstanceID, PingStatus: i.PingStatus, LastPingDateTime: i.LastPingDateTime, AgentVersion: i.AgentVersion,
 		IsLatestVersion: i.IsLatestVersion, PlatformType: i.PlatformType, PlatformName: i.PlatformName,
 		PlatformVersion: i.PlatformVersion, ActivationId: i.ActivationID, IamRole: i.IamRole,
 		RegistrationDate: i.RegistrationDate, ResourceType: i.ResourceType, Name: i.Name, IPAddress: i.IPAddress,
 		ComputerName: i.ComputerName, SourceId: i.SourceID, SourceType: i.SourceType,
 	}
+	if a := i.Associations; a != nil {
+		counts := make(map[string]int32, len(a.Counts))
+		for k, v := range a.Counts {
+			counts[k] = int32(v)
+		}
+		out.AssociationStatus, out.LastAssociationExecutionDate, out.LastSuccessfulAssociationExecutionDate = a.Status, a.LastExecution, a.LastSuccessfulRun
+		out.AssociationOverview = &nodeAssociationsWire{DetailedStatus: a.Status, InstanceAssociationStatusAggregatedCount: counts}
+	}
+	return out
 }
 
 // nodeTagsOut converts tags for output; none is nil (the member is left
