@@ -250,11 +250,9 @@ type Associations struct {
 	opts  AssociationOptions
 	log   *slog.Logger
 
-	kick chan struct{}
+	bg loop
 
-	mu        sync.Mutex
-	stop      context.CancelFunc
-	exited    chan struct{}
+	mu        sync.Mutex // lastCheck
 	lastCheck time.Time
 }
 
@@ -272,63 +270,24 @@ func NewAssociations(store AssociationStore, nodes NodeDirectory, docs *Document
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Associations{store: store, nodes: nodes, docs: docs, cmds: cmds, env: env, opts: opts, log: opts.Logger,
-		kick: make(chan struct{}, 1)}
+	return &Associations{store: store, nodes: nodes, docs: docs, cmds: cmds, env: env, opts: opts, log: opts.Logger}
 }
 
 func (a *Associations) now() time.Time { return a.env.Clock.Now().UTC().Truncate(time.Millisecond) }
 
-// Open starts the scheduler loop; Close stops it.
+// Open starts the scheduler loop (Tick every Options.Tick); Close stops it.
 func (a *Associations) Open(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.stop != nil {
-		return errors.New("ssm: associations already open")
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a.stop, a.exited = cancel, make(chan struct{})
-	go a.loop(ctx, a.exited)
-	return nil
+	return a.bg.open(ctx, "state manager", a.opts.Tick, a.log, a.Tick)
 }
 
 // Close stops the loop and waits for it to exit.
 func (a *Associations) Close() error {
-	a.mu.Lock()
-	stop, exited := a.stop, a.exited
-	a.stop, a.exited = nil, nil
-	a.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	<-exited
+	a.bg.close()
 	return nil
 }
 
-func (a *Associations) loop(ctx context.Context, exited chan struct{}) {
-	defer close(exited)
-	t := time.NewTicker(a.opts.Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-a.kick:
-		}
-		if err := a.Tick(ctx); err != nil && ctx.Err() == nil {
-			a.log.Error("state manager tick", "err", err)
-		}
-	}
-}
-
 // wakeLoop asks the loop for a tick now (a run became due).
-func (a *Associations) wakeLoop() {
-	select {
-	case a.kick <- struct{}{}:
-	default:
-	}
-}
+func (a *Associations) wakeLoop() { a.bg.wake() }
 
 func assocStoreError(err error, id string) error {
 	switch {

@@ -457,9 +457,7 @@ type Commands struct {
 	batch    opBatcher
 	messages messageCache
 
-	mu     sync.Mutex
-	stop   context.CancelFunc
-	exited chan struct{}
+	bg loop
 }
 
 // NewCommands returns Run Command. notify may be nil (no wake-ups: nodes find
@@ -490,48 +488,15 @@ func (c *Commands) now() time.Time { return c.env.Clock.Now().UTC().Truncate(tim
 // Open starts the background loop: every Tick it runs Sweep and
 // PublishNotifications. Close stops it.
 func (c *Commands) Open(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stop != nil {
-		return errors.New("ssm: commands already open")
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c.stop, c.exited = cancel, make(chan struct{})
-	go c.loop(ctx, c.exited)
-	return nil
+	return c.bg.open(ctx, "run command", c.opts.Tick, c.log, func(ctx context.Context) error {
+		return errors.Join(c.Sweep(ctx), c.PublishNotifications(ctx))
+	})
 }
 
 // Close stops the background loop and waits for it to exit.
 func (c *Commands) Close() error {
-	c.mu.Lock()
-	stop, exited := c.stop, c.exited
-	c.stop, c.exited = nil, nil
-	c.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	<-exited
+	c.bg.close()
 	return nil
-}
-
-func (c *Commands) loop(ctx context.Context, exited chan struct{}) {
-	defer close(exited)
-	t := time.NewTicker(c.opts.Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("run command sweep", "err", err)
-			}
-			if err := c.PublishNotifications(ctx); err != nil && ctx.Err() == nil {
-				c.log.Error("run command notifications", "err", err)
-			}
-		}
-	}
 }
 
 // Sweep does the time-driven work once: commands past ExpiresAfter time out

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/stewardhq/steward"
@@ -274,11 +273,7 @@ type Windows struct {
 	opts  WindowOptions
 	log   *slog.Logger
 
-	kick chan struct{}
-
-	mu     sync.Mutex
-	stop   context.CancelFunc
-	exited chan struct{}
+	bg loop
 }
 
 // NewWindows returns Maintenance Windows, running tasks through cmds.
@@ -292,61 +287,24 @@ func NewWindows(store WindowStore, nodes NodeDirectory, cmds *Commands, env Env,
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Windows{store: store, nodes: nodes, cmds: cmds, env: env, opts: opts, log: opts.Logger, kick: make(chan struct{}, 1)}
+	return &Windows{store: store, nodes: nodes, cmds: cmds, env: env, opts: opts, log: opts.Logger}
 }
 
 func (w *Windows) now() time.Time { return w.env.Clock.Now().UTC().Truncate(time.Millisecond) }
 
-// Open starts the scheduler loop; Close stops it.
+// Open starts the scheduler loop (Tick every Options.Tick); Close stops it.
 func (w *Windows) Open(ctx context.Context) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stop != nil {
-		return errors.New("ssm: maintenance windows already open")
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w.stop, w.exited = cancel, make(chan struct{})
-	go w.loop(ctx, w.exited)
-	return nil
+	return w.bg.open(ctx, "maintenance windows", w.opts.Tick, w.log, w.Tick)
 }
 
 // Close stops the loop and waits for it to exit.
 func (w *Windows) Close() error {
-	w.mu.Lock()
-	stop, exited := w.stop, w.exited
-	w.stop, w.exited = nil, nil
-	w.mu.Unlock()
-	if stop == nil {
-		return nil
-	}
-	stop()
-	<-exited
+	w.bg.close()
 	return nil
 }
 
-func (w *Windows) loop(ctx context.Context, exited chan struct{}) {
-	defer close(exited)
-	t := time.NewTicker(w.opts.Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-w.kick:
-		}
-		if err := w.Tick(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("maintenance windows tick", "err", err)
-		}
-	}
-}
-
-func (w *Windows) wakeLoop() {
-	select {
-	case w.kick <- struct{}{}:
-	default:
-	}
-}
+// wakeLoop asks the loop for a tick now (a window became due).
+func (w *Windows) wakeLoop() { w.bg.wake() }
 
 func newWindowID() string {
 	b := make([]byte, 9)
