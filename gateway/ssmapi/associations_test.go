@@ -2,22 +2,15 @@ package ssmapi
 
 import (
 	"context"
-	"errors"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsssm "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/agentproto"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/shapecheck"
-	"github.com/stewardhq/steward/keyring"
-	"github.com/stewardhq/steward/sqlite"
 	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/ssm"
 )
@@ -34,40 +27,12 @@ func TestAssociationShapesMatchBotocore(t *testing.T) {
 // the scheduler ticked by hand.
 func TestAssociationsWithSDK(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "steward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ring, err := keyring.New(keyring.Generate())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := ssm.Env{Clock: steward.SystemClock{}, Account: "123456789012", Region: "us-east-1"}
-	docs := ssm.NewDocuments(db, env)
-	if err := docs.InstallBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const node = "mi-0123456789abcdef0"
-	cmds := ssm.NewCommands(db, oneNode{node}, docs, ssm.NewParameters(db, ring, env), nil, env, ssm.CommandOptions{})
-	assocs := ssm.NewAssociations(sqlstore.NewAssociationsStore(db), oneNode{node}, docs, cmds, env, ssm.AssociationOptions{})
-	svc := Service(Deps{})
-	svc.Ops = gateway.Ops(associationOps(assocs)...)
-	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{svc}, Credentials: testCreds{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-	client := awsssm.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
-	wantAPI := func(err error, code string) {
-		t.Helper()
-		var ae smithy.APIError
-		if !errors.As(err, &ae) || ae.ErrorCode() != code {
-			t.Errorf("error %v, want %s", err, code)
-		}
-	}
+	f := newSDKFixture(t, steward.SystemClock{})
+	const node = sdkNode
+	cmds := f.cmds
+	assocs := ssm.NewAssociations(sqlstore.NewAssociationsStore(f.db), oneNode{node}, f.docs, cmds, f.env, ssm.AssociationOptions{})
+	client := sdkClient(t, associationOps(assocs))
+	wantAPI := func(err error, code string) { t.Helper(); wantAPIError(t, err, code) }
 
 	created, err := client.CreateAssociation(ctx, &awsssm.CreateAssociationInput{Name: aws.String("AWS-RunShellScript"),
 		Targets: []types.Target{{Key: aws.String("InstanceIds"), Values: []string{node}}}, AssociationName: aws.String("sdk-assoc"),

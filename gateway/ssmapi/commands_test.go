@@ -19,6 +19,7 @@ import (
 	"github.com/stewardhq/steward/gateway/shapecheck"
 	"github.com/stewardhq/steward/keyring"
 	"github.com/stewardhq/steward/sqlite"
+	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/ssm"
 )
 
@@ -33,6 +34,63 @@ type testCreds struct{}
 
 func (testCreds) Lookup(_ context.Context, id string) (gateway.Principal, error) {
 	return gateway.Principal{Secret: "secret", Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/admin", UserID: "AIDA"}, nil
+}
+
+// sdkFixture is Run Command on SQLite with one simulated node, for tests
+// that drive an operation table with aws-sdk-go-v2 (sdkClient).
+type sdkFixture struct {
+	db   *sqlstore.DB
+	env  ssm.Env
+	docs *ssm.Documents
+	cmds *ssm.Commands
+}
+
+const sdkNode = "mi-0123456789abcdef0"
+
+func newSDKFixture(t *testing.T, clock steward.Clock) *sdkFixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ring, err := keyring.New(keyring.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := ssm.Env{Clock: clock, Account: "123456789012", Region: "us-east-1"}
+	docs := ssm.NewDocuments(db, env)
+	if err := docs.InstallBuiltins(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cmds := ssm.NewCommands(db, oneNode{sdkNode}, docs, ssm.NewParameters(db, ring, env), nil, env, ssm.CommandOptions{})
+	return &sdkFixture{db: db, env: env, docs: docs, cmds: cmds}
+}
+
+// sdkClient serves ops through a real gateway on an httptest server and
+// returns an aws-sdk-go-v2 SSM client for it.
+func sdkClient(t *testing.T, ops []gateway.Op) *awsssm.Client {
+	t.Helper()
+	svc := Service(Deps{})
+	svc.Ops = gateway.Ops(ops...)
+	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{svc}, Credentials: testCreds{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return awsssm.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
+}
+
+// wantAPIError fails t unless err is an API error with code.
+func wantAPIError(t *testing.T, err error, code string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code {
+		t.Errorf("error %v, want %s", err, code)
+	}
 }
 
 type oneNode struct{ id string }
@@ -50,32 +108,10 @@ func (n oneNode) ResolveTargets(_ context.Context, ids []string, _ []ssm.Target)
 // through the real gateway, an agent simulated on the domain.
 func TestCommandsWithSDK(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "steward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ring, err := keyring.New(keyring.Generate())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := ssm.Env{Clock: steward.SystemClock{}, Account: "123456789012", Region: "us-east-1"}
-	docs := ssm.NewDocuments(db, env)
-	if err := docs.InstallBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const node = "mi-0123456789abcdef0"
-	cmds := ssm.NewCommands(db, oneNode{node}, docs, ssm.NewParameters(db, ring, env), nil, env, ssm.CommandOptions{})
-	svc := Service(Deps{})
-	svc.Ops = gateway.Ops(commandOps(cmds)...)
-	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{svc}, Credentials: testCreds{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-	client := awsssm.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
+	f := newSDKFixture(t, steward.SystemClock{})
+	const node = sdkNode
+	cmds := f.cmds
+	client := sdkClient(t, commandOps(cmds))
 
 	sent, err := client.SendCommand(ctx, &awsssm.SendCommandInput{DocumentName: aws.String("AWS-RunShellScript"),
 		InstanceIds: []string{node}, Comment: aws.String("sdk"), Parameters: map[string][]string{"commands": {"echo hi"}}})
@@ -138,13 +174,7 @@ func TestCommandsWithSDK(t *testing.T) {
 		invs.CommandInvocations[0].CommandPlugins[0].ResponseStartDateTime == nil {
 		t.Errorf("ListCommandInvocations = %+v", invs.CommandInvocations)
 	}
-	wantAPI := func(err error, code string) {
-		t.Helper()
-		var ae smithy.APIError
-		if !errors.As(err, &ae) || ae.ErrorCode() != code {
-			t.Errorf("error %v, want %s", err, code)
-		}
-	}
+	wantAPI := func(err error, code string) { t.Helper(); wantAPIError(t, err, code) }
 	_, err = client.GetCommandInvocation(ctx, &awsssm.GetCommandInvocationInput{CommandId: &id, InstanceId: aws.String("mi-0123456789abcdef1")})
 	wantAPI(err, "InvocationDoesNotExist")
 	_, err = client.CancelCommand(ctx, &awsssm.CancelCommandInput{CommandId: aws.String("00000000-0000-0000-0000-000000000000")})

@@ -2,23 +2,16 @@ package ssmapi
 
 import (
 	"context"
-	"errors"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsssm "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/agentproto"
 	"github.com/stewardhq/steward/gateway"
 	"github.com/stewardhq/steward/gateway/shapecheck"
-	"github.com/stewardhq/steward/keyring"
-	"github.com/stewardhq/steward/sqlite"
 	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/ssm"
 )
@@ -34,41 +27,14 @@ func TestWindowShapesMatchBotocore(t *testing.T) {
 // the scheduler ticked by hand after moving a fake clock.
 func TestWindowsWithSDK(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "steward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ring, err := keyring.New(keyring.Generate())
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := steward.NewFakeClock(time.Date(2026, 11, 21, 10, 1, 0, 0, time.UTC))
-	env := ssm.Env{Clock: clk, Account: "123456789012", Region: "us-east-1"}
-	docs := ssm.NewDocuments(db, env)
-	if err := docs.InstallBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const node = "mi-0123456789abcdef0"
-	cmds := ssm.NewCommands(db, oneNode{node}, docs, ssm.NewParameters(db, ring, env), nil, env, ssm.CommandOptions{})
-	wins := ssm.NewWindows(sqlstore.NewWindowsStore(db), oneNode{node}, cmds, env, ssm.WindowOptions{})
-	svc := Service(Deps{})
-	svc.Ops = gateway.Ops(windowOps(wins)...)
-	gw, err := gateway.New(gateway.Config{Services: []*gateway.Service{svc}, Credentials: testCreds{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-	c := awsssm.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")})
-	wantAPI := func(err error, code string) {
-		t.Helper()
-		var ae smithy.APIError
-		if !errors.As(err, &ae) || ae.ErrorCode() != code {
-			t.Errorf("error %v, want %s", err, code)
-		}
-	}
+	f := newSDKFixture(t, clk)
+	const node = sdkNode
+	cmds := f.cmds
+	env := f.env
+	wins := ssm.NewWindows(sqlstore.NewWindowsStore(f.db), oneNode{node}, cmds, env, ssm.WindowOptions{})
+	c := sdkClient(t, windowOps(wins))
+	wantAPI := func(err error, code string) { t.Helper(); wantAPIError(t, err, code) }
 	tick := func() {
 		t.Helper()
 		if err := wins.Tick(ctx); err != nil {
@@ -76,7 +42,7 @@ func TestWindowsWithSDK(t *testing.T) {
 		}
 	}
 
-	_, err = c.CreateMaintenanceWindow(ctx, &awsssm.CreateMaintenanceWindowInput{Name: aws.String("bad"), Schedule: aws.String("rate(1 day)"),
+	_, err := c.CreateMaintenanceWindow(ctx, &awsssm.CreateMaintenanceWindowInput{Name: aws.String("bad"), Schedule: aws.String("rate(1 day)"),
 		Duration: aws.Int32(1), Cutoff: 1, AllowUnassociatedTargets: true})
 	wantAPI(err, "ValidationException")
 	cw, err := c.CreateMaintenanceWindow(ctx, &awsssm.CreateMaintenanceWindowInput{Name: aws.String("heavy-maintenance"),
